@@ -1,0 +1,81 @@
+/**
+ * Number formatting shared by every renderer. Sizes use decimal units (1 GB = 10^9 bytes), as
+ * registries and `docker images` do; every size a renderer prints says whether it is compressed.
+ */
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+/** "8.40 GB", "512 B". */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  const neg = n < 0;
+  let v = Math.abs(n);
+  let u = 0;
+  while (v >= 1000 && u < UNITS.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  const s = u === 0 ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return `${neg ? '-' : ''}${s} ${UNITS[u]}`;
+}
+
+/** "+1.20 GB" / "-300 MB" / "0 B". */
+export function formatDelta(n: number): string {
+  return n > 0 ? `+${formatBytes(n)}` : formatBytes(n);
+}
+
+/** "87 s", "14 min 3 s", "1.2 s". */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 120) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  const r = Math.round(s - m * 60);
+  if (m < 120) return r === 0 ? `${m} min` : `${m} min ${r} s`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+export function formatPercent(x: number, digits = 1): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/** Escapes control characters so hostile file names cannot drive the terminal. */
+export function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Cuts `s` to `width` columns with an ellipsis. */
+export function truncate(s: string, width: number): string {
+  if (width <= 1) return s.slice(0, Math.max(0, width));
+  return s.length <= width ? s : `${s.slice(0, width - 1)}…`;
+}
+
+/** Shortens `sha256:abcdef…` to 12 hex digits. */
+export function shortDigest(d: string | undefined): string {
+  if (!d) return '-';
+  const hex = d.includes(':') ? d.slice(d.indexOf(':') + 1) : d;
+  return hex.slice(0, 12);
+}
+
+/** Docker's `created_by` minus the `/bin/sh -c #(nop) ` noise, on one line. */
+export function cleanInstruction(s: string | null): string {
+  if (s === null) return '';
+  let t = s.replace(/\s+/g, ' ').trim();
+  t = t.replace(/^\/bin\/sh -c #\(nop\)\s*/, '');
+  t = t.replace(/^\/bin\/sh -c /, 'RUN ');
+  t = t.replace(/ # buildkit$/, '');
+  return safeText(t);
+}
+
+/** Parses "1Gbps", "100Mbps", "500 Mbit/s", "12.5MB/s" to bits per second. */
+export function parseBandwidth(s: string): number {
+  const m = /^\s*([\d.]+)\s*([kmgt]?)(bps|bit\/s|b\/s|B\/s|Bps)?\s*$/i.exec(s);
+  if (!m) throw new Error(`bandwidth "${s}" is not like 1Gbps, 200Mbps or 50MB/s`);
+  const mult: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
+  const v = Number(m[1]) * mult[m[2]!.toLowerCase()]!;
+  const unit = m[3] ?? 'bps';
+  const bytesUnit = unit === 'B/s' || unit === 'Bps';
+  const bits = bytesUnit ? v * 8 : v;
+  if (!(bits > 0)) throw new Error(`bandwidth "${s}" must be positive`);
+  return bits;
+}

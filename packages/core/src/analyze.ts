@@ -1,0 +1,192 @@
+/**
+ * The library's entry point: load an image from a source, then compute the report. Loading is
+ * I/O; everything after `load` is pure (data in, report out).
+ */
+import { createDiveObserver } from './dive.js';
+import { mapHistoryToLayers } from './image-config.js';
+import type { ImageSource, LoadedImage, LoadOptions, Progress } from './model.js';
+import type { LayerScanOptions } from './layer-scan.js';
+import type { Limits } from './limits.js';
+import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
+import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
+import { VERSION } from './version.js';
+import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
+
+export interface AnalyzeOptions {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
+  /** Select one image when the source holds several (repo:tag, or image id prefix). */
+  image?: string | undefined;
+  /** How many wasted paths / dive inefficient files to list (default 25 / 1000). */
+  topPaths?: number | undefined;
+  maxDiveFiles?: number | undefined;
+  /** Extra layer-scan options (plugins, capture limits). Default plugins: the compression sampler. */
+  scan?: LayerScanOptions | undefined;
+  /** Bandwidth for pull-time estimates in bit/s (default 1e9). */
+  bandwidthBitsPerSecond?: number | undefined;
+  /** Category rule table (default DEFAULT_CATEGORY_RULES; see loadCategoryRules). */
+  rules?: readonly CategoryRule[] | undefined;
+  /** Resource limits over DEFAULT_LIMITS (limits.ts, docs/RELIABILITY.md); exceeding one is E_LIMIT naming it. */
+  limits?: Partial<Limits> | undefined;
+  /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
+  layerCache?: LoadOptions['layerCache'];
+}
+
+/** Loads the image from `source` and returns its full report. */
+export async function analyzeImage(source: ImageSource, options: AnalyzeOptions = {}): Promise<Report> {
+  const image = await source.load({
+    signal: options.signal,
+    onProgress: options.onProgress,
+    image: options.image,
+    scan: { ...options.scan, plugins: options.scan?.plugins ?? [() => createCompressionSampler()] },
+    limits: options.limits,
+    layerCache: options.layerCache,
+  });
+  options.onProgress?.({ phase: 'analyze', bytes: 0 });
+  return buildReport(image, options);
+}
+
+/** Computes the report of an already loaded image (pure). */
+export function buildReport(
+  image: LoadedImage,
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules'> = {},
+): Report {
+  const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
+  const overlay = applyOverlay(
+    image.layers.map((l) => l.scan.entries),
+    diveObserver.observer,
+  );
+  const dive = diveObserver.finish();
+  const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
+  const layers = buildLayerReports(image, overlay, mapping.layerHistory);
+  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules });
+  layers.forEach((l, i) => {
+    l.categories = attribution.layerCategories[i] ?? {};
+  });
+  const topN = options.topPaths ?? 25;
+  const maxDive = options.maxDiveFiles ?? 1000;
+  const hiddenSorted = [...overlay.hidden].sort((a, b) => b.size - a.size || cmp(a.path, b.path));
+  const compressedKnown = layers.every((l) => l.compressedBytes !== undefined);
+  const warnings = [...image.warnings, ...mapping.warnings];
+  image.layers.forEach((l) => {
+    for (const w of l.scan.warnings) warnings.push(`layer ${l.index}: ${w}`);
+  });
+  warnings.push(...attribution.warnings);
+  const entries = layers.reduce((s, l) => s + l.entries, 0);
+  const files = layers.reduce((s, l) => s + l.files, 0);
+  const cfg = image.config;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'imgsize', version: VERSION },
+    image: {
+      ref: image.source.ref,
+      source: image.source,
+      repoTags: image.repoTags,
+      os: cfg.os,
+      architecture: cfg.architecture,
+      ...(cfg.variant !== undefined && { variant: cfg.variant }),
+      ...(cfg.created !== undefined && { created: cfg.created }),
+      ...(image.configDigest !== undefined && { configDigest: image.configDigest }),
+      ...(image.manifestDigest !== undefined && { manifestDigest: image.manifestDigest }),
+      entrypoint: cfg.entrypoint,
+      cmd: cfg.cmd,
+      ...(cfg.workingDir ? { workingDir: cfg.workingDir } : {}),
+      ...(cfg.user ? { user: cfg.user } : {}),
+      env: cfg.env,
+      labels: cfg.labels,
+    },
+    summary: {
+      layers: layers.length,
+      emptyLayers: layers.filter((l) => l.empty).length,
+      historyEntries: cfg.history.length,
+      entries,
+      files,
+      contentBytes: overlay.shippedBytes,
+      tarBytes: layers.reduce((s, l) => s + l.tarBytes, 0),
+      visibleBytes: overlay.visibleBytes,
+      wastedBytes: overlay.shippedBytes - overlay.visibleBytes,
+      overwrittenBytes: overlay.overwrittenBytes,
+      deletedBytes: overlay.deletedBytes,
+      ...(compressedKnown && {
+        compressedBytes: layers.reduce((s, l) => s + (l.compressedBytes ?? 0), 0),
+        compressedBytesExact: layers.every((l) => l.compressedBytesExact),
+      }),
+      pullSeconds: attribution.pull.seconds,
+      potentialSavingsBytes: attribution.savings.bytes,
+      potentialSavingsCompressedBytes: attribution.savings.compressedBytes,
+      potentialSavingsPullSeconds: attribution.savings.pullSeconds,
+    },
+    layers,
+    history: cfg.history.map((h, i) => ({
+      index: i,
+      createdBy: h.createdBy,
+      ...(h.created !== undefined && { created: h.created }),
+      ...(h.comment !== undefined && { comment: h.comment }),
+      emptyLayer: h.emptyLayer,
+      layerIndex: mapping.historyLayer[i] ?? null,
+    })),
+    waste: {
+      overwrittenBytes: overlay.overwrittenBytes,
+      deletedBytes: overlay.deletedBytes,
+      hiddenFiles: overlay.hidden.length,
+      topPaths: hiddenSorted.slice(0, topN).map((h) => ({
+        path: `/${h.path}`,
+        bytes: h.size,
+        ...(h.csize !== undefined && { compressedBytes: Math.round(h.csize) }),
+        layer: h.layer,
+        hiddenBy: h.hiddenBy,
+        reason: h.reason,
+      })),
+    },
+    dive: {
+      efficiency: dive.efficiency,
+      wastedBytes: dive.wastedBytes,
+      userWastedPercent: dive.userWastedPercent,
+      imageSizeBytes: dive.imageSizeBytes,
+      userSizeBytes: dive.userSizeBytes,
+      inefficientFileCount: dive.inefficientFiles.length,
+      inefficientFiles: dive.inefficientFiles.slice(0, maxDive),
+    },
+    categories: attribution.categories,
+    packages: attribution.packages,
+    findings: attribution.findings,
+    pull: attribution.pull,
+    directories: attribution.directories,
+    warnings,
+  };
+}
+
+function buildLayerReports(image: LoadedImage, overlay: OverlayResult, layerHistory: (number | null)[]): LayerReport[] {
+  return image.layers.map((l, i) => {
+    const hi = layerHistory[i] ?? null;
+    const h = hi === null ? undefined : image.config.history[hi];
+    const st = overlay.layers[i]!;
+    const exact = l.compressedSize !== undefined;
+    const est = l.scan.estimatedCompressedBytes;
+    const compressedBytes = exact ? l.compressedSize : est === undefined ? undefined : Math.round(est);
+    return {
+      index: i,
+      diffId: l.diffId,
+      ...(l.digest !== undefined && { digest: l.digest }),
+      ...(l.mediaType !== undefined && { mediaType: l.mediaType }),
+      compression: l.compression,
+      ...(compressedBytes !== undefined && { compressedBytes }),
+      compressedBytesExact: exact,
+      historyIndex: hi,
+      instruction: h ? h.createdBy : null,
+      ...(h?.created !== undefined && { created: h.created }),
+      empty: l.scan.entries.length === 0,
+      contentBytes: l.scan.contentBytes,
+      tarBytes: l.scan.tarBytes,
+      entries: l.scan.entries.length,
+      files: l.scan.entries.filter((e) => e.type === 'file' && !isWhiteoutPath(e.path)).length,
+      visibleBytes: st.visibleBytes,
+      hiddenBytes: st.hiddenBytes,
+      hidBytes: st.hidBytes,
+    };
+  });
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

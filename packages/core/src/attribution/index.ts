@@ -1,0 +1,255 @@
+/**
+ * Attribution: where the bytes of an image go (categories, packages, directories), what they
+ * cost to pull, and what could be saved (findings). `attribute` is pure: a loaded image and its
+ * overlay in, report sections out.
+ */
+import { mapHistoryToLayers } from '../image-config.js';
+import type { LoadedImage, ScannedEntry } from '../model.js';
+import type { HiddenFile, OverlayResult } from '../overlay.js';
+import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
+import { compileRules, resolveAppDirs } from './categorize.js';
+import { ENTRY_COST, priorCsize } from './compression.js';
+import { biggestDirectories } from './directories.js';
+import { runFindings } from './findings.js';
+import type { AnalyzedImage, ShippedFile } from './model.js';
+import { attributePackages } from './packages.js';
+import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
+
+export { categorize, resolveAppDirs, type CategorizeContext } from './categorize.js';
+export {
+  createCompressionSampler,
+  sampleRanges,
+  contentClassOf,
+  SAMPLING_SCHEDULE,
+  type CompressionSamplerOptions,
+  type ContentClass,
+} from './compression.js';
+export {
+  loadCategoryRules,
+  DEFAULT_CATEGORY_RULES,
+  DEFAULT_APP_DIRS,
+  CATEGORY_IDS,
+  CATEGORY_LABELS,
+  ownerKey,
+  type CategoryRule,
+  type CategoryInfo,
+  type BuiltinCategoryId,
+} from './rules.js';
+export { DEFAULT_FINDING_RULES, runFindings, type FindingRule, type Candidate } from './findings.js';
+export { attributePackages, parseDpkgStatus, parseRecord, type PackageAttribution } from './packages.js';
+export { biggestDirectories, type DirectoryOptions } from './directories.js';
+export type { AnalyzedImage, ShippedFile } from './model.js';
+
+/** 1 Gbit/s: the default bandwidth for pull-time estimates. */
+export const DEFAULT_BANDWIDTH_BITS_PER_SECOND = 1e9;
+
+export interface AttributeOptions {
+  /** Bandwidth for pull-time estimates, in bit/s (default 1e9 = 1 Gbit/s). */
+  bandwidthBitsPerSecond?: number | undefined;
+  /** Category rule table (default DEFAULT_CATEGORY_RULES; see loadCategoryRules). */
+  rules?: readonly CategoryRule[] | undefined;
+  /** Application directories (default /app, /srv, /opt/app, /workspace; WorkingDir is added). */
+  appDirs?: readonly string[] | undefined;
+  /** Findings smaller than this are not reported (default min(1 MiB, 0.05% of shipped bytes)). */
+  minFindingBytes?: number | undefined;
+  /** Directory listing: deepest level (default 4) and how many (default 25). */
+  directoryDepth?: number | undefined;
+  topDirectories?: number | undefined;
+}
+
+export interface Attribution {
+  categories: CategoryReport[];
+  /** Per layer: shipped bytes per category id (categories with bytes only). */
+  layerCategories: Array<Record<string, number>>;
+  packages: PackagesReport;
+  findings: Finding[];
+  pull: PullReport;
+  savings: { bytes: number; compressedBytes: number; pullSeconds: number };
+  directories: DirectoryReport[];
+  warnings: string[];
+}
+
+/** Environment variables that relocate caches, and the category of what lives below them. */
+const ENV_CACHE_DIRS: ReadonlyArray<readonly [string, string, string]> = [
+  ['HF_HOME', 'hf-cache', ''],
+  ['HF_HUB_CACHE', 'hf-cache', ''],
+  ['HUGGINGFACE_HUB_CACHE', 'hf-cache', ''],
+  ['TRANSFORMERS_CACHE', 'hf-cache', ''],
+  ['TORCH_HOME', 'hf-cache', '/hub'],
+  ['PIP_CACHE_DIR', 'pip-cache', ''],
+  ['UV_CACHE_DIR', 'other-caches', ''],
+  ['POETRY_CACHE_DIR', 'other-caches', '/{cache,artifacts}'],
+  ['NPM_CONFIG_CACHE', 'other-caches', '/_cacache'],
+  ['npm_config_cache', 'other-caches', '/_cacache'],
+  ['YARN_CACHE_FOLDER', 'other-caches', ''],
+  ['CONDA_PKGS_DIRS', 'conda-cache', ''],
+  ['XDG_CACHE_HOME', 'pip-cache', '/pip'],
+  ['XDG_CACHE_HOME', 'other-caches', '/{uv,yarn,pnpm,pypoetry/cache,pypoetry/artifacts}'],
+  ['XDG_CACHE_HOME', 'hf-cache', '/{huggingface,torch/hub}'],
+];
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]{}\\,]/g, '\\$&');
+}
+
+/** Rules for cache directories the image's environment names (matched before the table). */
+export function envCacheRules(env: ReadonlyMap<string, string>): CategoryRule[] {
+  const out: CategoryRule[] = [];
+  for (const [key, category, sub] of ENV_CACHE_DIRS) {
+    const v = env.get(key);
+    if (!v) continue;
+    for (const dir of v.split(key === 'CONDA_PKGS_DIRS' ? ',' : /\n/)) {
+      const d = dir.trim().replace(/\/+$/, '');
+      if (!d.startsWith('/') || d === '' || d.split('/').filter(Boolean).length === 0) continue;
+      out.push({ category, match: `${escapeGlob(d)}${sub}/**` });
+    }
+  }
+  return out;
+}
+
+function envMap(env: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const kv of env) {
+    const i = kv.indexOf('=');
+    if (i > 0) m.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  return m;
+}
+
+/** The analyzed image (every shipped file categorized, owned and costed) plus what it took. */
+export interface Prepared {
+  analyzed: AnalyzedImage;
+  packages: PackagesReport;
+  labels: ReadonlyMap<string, string>;
+  /** Compressed bytes of each layer blob (exact, estimated, or a prior-only guess). */
+  layerCompressed: number[];
+  warnings: string[];
+}
+
+/** Builds the AnalyzedImage the findings rules read (categories, owners, scaled compressed sizes). */
+export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, options: Pick<AttributeOptions, 'rules' | 'appDirs'> = {}): Prepared {
+  const warnings: string[] = [];
+  const env = envMap(image.config.env);
+  const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
+  const instructions = mapping.layerHistory.map((hi) => (hi === null ? null : (image.config.history[hi]?.createdBy ?? null)));
+
+  // Compressed size per layer (exact blob size, else the sampler's estimate, else a prior-only
+  // guess), and the factor that scales per-file estimates so they add up to it.
+  const rawOf = (e: { path: string; size: number; csize?: number | undefined }): number => e.csize ?? priorCsize(e.path, e.size);
+  const layerCompressed: number[] = [];
+  const factor: number[] = [];
+  const unestimated: number[] = [];
+  image.layers.forEach((l, i) => {
+    let files = 0;
+    let others = 0;
+    for (const e of l.scan.entries) {
+      if (e.type === 'file') files += rawOf(e);
+      else others += ENTRY_COST.header;
+    }
+    let total = l.compressedSize ?? l.scan.estimatedCompressedBytes;
+    if (total === undefined) {
+      if (l.scan.entries.some((e) => e.type === 'file' && e.size > 0)) unestimated.push(i);
+      total = files + others + ENTRY_COST.stream;
+    }
+    layerCompressed.push(total);
+    factor.push(files > 0 ? total / files : 0);
+  });
+  if (unestimated.length > 0) {
+    warnings.push(`no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`);
+  }
+  const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
+
+  const pkgs = attributePackages(image, overlay, csizeOf);
+  warnings.push(...pkgs.warnings);
+
+  // Every shipped regular file, categorized.
+  const baseRules = options.rules ?? DEFAULT_CATEGORY_RULES;
+  const envRules = envCacheRules(env);
+  const rules = envRules.length > 0 ? [...envRules, ...baseRules] : baseRules;
+  const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir));
+  const classify = compiled.classifier();
+  const files: ShippedFile[] = [];
+  const catOf = (path: string, layer: number, owner: { manager: string; name: string } | undefined): string =>
+    compiled.categories[classify(path, layer, owner ? ownerKey(owner.manager, owner.name) : undefined)]!.id;
+  for (const v of overlay.visible) {
+    const owner = pkgs.owner.get(v.path);
+    files.push({ path: v.path, layer: v.layer, size: v.entry.size, csize: csizeOf(v.entry, v.layer), visible: true, category: catOf(v.path, v.layer, owner), owner });
+  }
+  for (const h of overlay.hidden) {
+    const owner = pkgs.hiddenOwner.get(h as HiddenFile);
+    files.push({
+      path: h.path,
+      layer: h.layer,
+      size: h.size,
+      csize: rawOf(h) * factor[h.layer]!,
+      visible: false,
+      hiddenBy: h.hiddenBy,
+      reason: h.reason,
+      category: catOf(h.path, h.layer, owner),
+      owner,
+    });
+  }
+  const byCategory = new Map<string, ShippedFile[]>();
+  for (const f of files) {
+    let l = byCategory.get(f.category);
+    if (!l) byCategory.set(f.category, (l = []));
+    l.push(f);
+  }
+  const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env };
+  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, warnings };
+}
+
+/** Computes categories, packages, findings, pull estimate and directories of a loaded image. */
+export function attribute(image: LoadedImage, overlay: OverlayResult, options: AttributeOptions = {}): Attribution {
+  const bandwidth = options.bandwidthBitsPerSecond ?? DEFAULT_BANDWIDTH_BITS_PER_SECOND;
+  if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new RangeError(`bandwidth must be a positive number of bit/s, got ${bandwidth}`);
+  const { analyzed, packages, labels, layerCompressed, warnings } = prepareAttribution(image, overlay, options);
+  const files = analyzed.files;
+
+  // Categories, overall and per layer.
+  const agg = new Map<string, { bytes: number; visible: number; wasted: number; compressed: number; files: number }>();
+  const layerCategories: Array<Record<string, number>> = image.layers.map(() => ({}));
+  for (const f of files) {
+    let a = agg.get(f.category);
+    if (!a) agg.set(f.category, (a = { bytes: 0, visible: 0, wasted: 0, compressed: 0, files: 0 }));
+    a.bytes += f.size;
+    a.files++;
+    a.compressed += f.csize;
+    if (f.visible) a.visible += f.size;
+    else a.wasted += f.size;
+    if (f.size > 0) {
+      const lc = layerCategories[f.layer]!;
+      lc[f.category] = (lc[f.category] ?? 0) + f.size;
+    }
+  }
+  const categories: CategoryReport[] = [...agg]
+    .map(([id, a]) => ({
+      id,
+      label: labels.get(id) ?? id,
+      bytes: a.bytes,
+      visibleBytes: a.visible,
+      wastedBytes: a.wasted,
+      compressedBytes: Math.round(a.compressed),
+      files: a.files,
+    }))
+    .sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
+
+  // Findings and savings.
+  const fr = runFindings(analyzed, { bandwidthBitsPerSecond: bandwidth, minBytes: options.minFindingBytes });
+
+  // Pull estimate.
+  const compressedBytes = Math.round(layerCompressed.reduce((s, n) => s + n, 0));
+  const exact = image.layers.length > 0 && image.layers.every((l) => l.compressedSize !== undefined);
+  const after = Math.max(0, compressedBytes - fr.savings.compressedBytes);
+  const pull: PullReport = {
+    bandwidthBitsPerSecond: bandwidth,
+    compressedBytes,
+    compressedBytesExact: exact,
+    seconds: (compressedBytes * 8) / bandwidth,
+    afterFixesCompressedBytes: after,
+    afterFixesSeconds: (after * 8) / bandwidth,
+  };
+
+  const directories = biggestDirectories(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
+  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, warnings };
+}

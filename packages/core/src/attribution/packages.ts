@@ -1,0 +1,530 @@
+/**
+ * Package attribution: which dpkg / pip / conda package owns each visible byte, from the package
+ * managers' own records captured during the scan (see metadata-paths.ts).
+ *
+ * - Only records visible in the FINAL filesystem describe the installed set (a later layer's dpkg
+ *   status overrides an earlier one); a package's `layer` is the first layer whose records list it.
+ * - Listed paths are resolved against the image's own symlinks (merged /usr: `/bin/bash` in
+ *   bash.list is the file usr/bin/bash); the last component is not followed.
+ * - A file listed by several packages belongs to the first by manager priority pip > conda > dpkg.
+ * - Missing, truncated or corrupt records become warnings, never errors.
+ */
+import { z } from 'zod';
+import type { CapturedFile, LoadedImage, ScannedEntry } from '../model.js';
+import { lookupNode, nodePath, resolveNode, type FsNode, type HiddenFile, type OverlayResult } from '../overlay.js';
+import { baseName, cleanPath, joinPath, parentPath } from '../paths.js';
+import type { PackageReport, PackagesReport } from '../report-schema.js';
+
+export type PackageManager = 'dpkg' | 'pip' | 'conda';
+
+/** Manager priority when two packages list the same file (lower wins). */
+const PRIORITY: Record<PackageManager, number> = { pip: 0, conda: 1, dpkg: 2 };
+
+/** A package found in the final filesystem, with the paths its records list (clean, unresolved). */
+export interface PackageRecord {
+  manager: PackageManager;
+  name: string;
+  version: string | undefined;
+  /** Clean directory of the database (site-packages dir, conda prefix, '' for dpkg). */
+  location: string;
+  /** Key identifying the package across layers (for `layer`). */
+  key: string;
+  paths: string[];
+}
+
+/** Result of package attribution. */
+export interface PackageAttribution {
+  report: PackagesReport;
+  /** Owning package of each visible regular file, by clean path. */
+  owner: Map<string, PackageReport>;
+  /** Owning package of hidden (overwritten / deleted) files its records list. */
+  hiddenOwner: Map<HiddenFile, PackageReport>;
+  warnings: string[];
+}
+
+/** Compressed-size lookup (scaled estimate) of a shipped regular file. */
+export type CsizeOf = (entry: ScannedEntry, layer: number) => number;
+
+// ---------------------------------------------------------------------------------------------
+// Captured records
+
+/** Captured metadata files, by path, with the layer of each copy. */
+class Captures {
+  readonly byPath = new Map<string, Array<{ layer: number; file: CapturedFile }>>();
+
+  constructor(image: LoadedImage) {
+    image.layers.forEach((l, li) => {
+      for (const f of l.scan.captured) {
+        let list = this.byPath.get(f.path);
+        if (!list) this.byPath.set(f.path, (list = []));
+        list.push({ layer: li, file: f });
+      }
+    });
+  }
+
+  /** The copy of `path` visible in the final filesystem, or undefined. */
+  visible(root: FsNode, path: string): { layer: number; file: CapturedFile } | undefined {
+    const n = lookupNode(root, path);
+    if (!n || n.entry?.type !== 'file') return undefined;
+    return this.byPath.get(path)?.find((c) => c.layer === n.layer);
+  }
+}
+
+function text(f: CapturedFile): string {
+  return f.content.toString('utf8');
+}
+
+// ---------------------------------------------------------------------------------------------
+// dpkg
+
+interface DpkgStanza {
+  name: string;
+  version: string | undefined;
+  arch: string | undefined;
+  installed: boolean;
+}
+
+/** States in which a package's files are on disk (dpkg(1) "package states"). */
+const FILES_PRESENT = new Set(['installed', 'unpacked', 'half-configured', 'triggers-awaited', 'triggers-pending']);
+
+/** Parses dpkg status text (RFC 822-style stanzas); `bad` counts stanzas without a Package field. */
+export function parseDpkgStatus(t: string, defaultInstalled = false): { stanzas: DpkgStanza[]; bad: number } {
+  const stanzas: DpkgStanza[] = [];
+  let bad = 0;
+  for (const para of t.split(/\r?\n[ \t]*\r?\n/)) {
+    if (para.trim() === '') continue;
+    const fields = new Map<string, string>();
+    for (const line of para.split(/\r?\n/)) {
+      if (line === '' || line[0] === ' ' || line[0] === '\t' || line[0] === '#') continue;
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      fields.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+    }
+    const name = fields.get('package');
+    if (!name) {
+      bad++;
+      continue;
+    }
+    const status = fields.get('status');
+    const words = status?.split(/\s+/) ?? [];
+    const installed = status === undefined ? defaultInstalled : words[1] === 'ok' && FILES_PRESENT.has(words[2] ?? '');
+    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed });
+  }
+  return { stanzas, bad };
+}
+
+function dpkgKey(name: string, arch: string | undefined): string {
+  return `dpkg\0${name}\0${arch ?? ''}`;
+}
+
+function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packages: PackageRecord[]; firstLayer: Map<string, number> } {
+  const STATUS = 'var/lib/dpkg/status';
+  const INFO = 'var/lib/dpkg/info/';
+  const STATUS_D = 'var/lib/dpkg/status.d/';
+  const firstLayer = new Map<string, number>();
+  const noteLayer = (key: string, layer: number): void => {
+    const f = firstLayer.get(key);
+    if (f === undefined || layer < f) firstLayer.set(key, layer);
+  };
+  // Every layer's copy of the database counts for `layer` (the first that lists a package).
+  for (const c of caps.byPath.get(STATUS) ?? []) {
+    for (const s of parseDpkgStatus(text(c.file)).stanzas) if (s.installed) noteLayer(dpkgKey(s.name, s.arch), c.layer);
+  }
+  const packages: PackageRecord[] = [];
+  const status = caps.visible(root, STATUS);
+  const listFor = (name: string, arch: string | undefined): { layer: number; file: CapturedFile } | undefined =>
+    (arch ? caps.visible(root, `${INFO}${name}:${arch}.list`) : undefined) ?? caps.visible(root, `${INFO}${name}.list`);
+  const missingLists: string[] = [];
+  if (status) {
+    if (status.file.truncated) warnings.push(`dpkg: /${STATUS} is truncated; packages after the cut are not attributed`);
+    const { stanzas, bad } = parseDpkgStatus(text(status.file));
+    if (bad > 0) warnings.push(`dpkg: ${bad} stanza(s) of /${STATUS} have no Package field and were skipped`);
+    for (const s of stanzas) {
+      if (!s.installed) continue;
+      const list = listFor(s.name, s.arch);
+      if (!list) missingLists.push(s.name);
+      else if (list.file.truncated) warnings.push(`dpkg: file list of ${s.name} is truncated`);
+      packages.push({
+        manager: 'dpkg',
+        name: s.name,
+        version: s.version,
+        location: '',
+        key: dpkgKey(s.name, s.arch),
+        paths: list ? splitLines(text(list.file)) : [],
+      });
+    }
+  } else {
+    const lists = [...caps.byPath.keys()].filter((p) => p.startsWith(INFO) && p.endsWith('.list') && caps.visible(root, p));
+    if (lists.length > 0) {
+      warnings.push(`dpkg: /${STATUS} is missing but ${lists.length} file list(s) exist; packages are attributed without versions`);
+      for (const p of lists.sort()) {
+        const file = baseName(p).slice(0, -'.list'.length);
+        const [name, arch] = file.split(':');
+        packages.push({ manager: 'dpkg', name: name!, version: undefined, location: '', key: dpkgKey(name!, arch), paths: splitLines(text(caps.visible(root, p)!.file)) });
+      }
+    }
+  }
+  if (missingLists.length > 0) {
+    warnings.push(`dpkg: ${missingLists.length} installed package(s) have no file list in /${INFO}: ${preview(missingLists)}`);
+  }
+  // Distroless images: one stanza per file in status.d/, file lists in status.d/<pkg>.md5sums.
+  const dFiles = [...caps.byPath.keys()].filter((p) => p.startsWith(STATUS_D) && !p.slice(STATUS_D.length).includes('/')).sort();
+  for (const p of dFiles) {
+    if (p.endsWith('.md5sums')) continue;
+    for (const c of caps.byPath.get(p)!) {
+      for (const s of parseDpkgStatus(text(c.file), true).stanzas) noteLayer(dpkgKey(s.name, s.arch), c.layer);
+    }
+    const v = caps.visible(root, p);
+    if (!v) continue;
+    const sums = caps.visible(root, `${p}.md5sums`);
+    for (const s of parseDpkgStatus(text(v.file), true).stanzas) {
+      if (!sums) warnings.push(`dpkg: /${p} has no md5sums file; its files are not attributed`);
+      const paths = sums
+        ? splitLines(text(sums.file)).map((l) => {
+            const m = /^[0-9a-fA-F]{32}\s+(.+)$/.exec(l);
+            return m ? m[1]! : l;
+          })
+        : [];
+      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths });
+    }
+  }
+  return { packages, firstLayer };
+}
+
+function splitLines(t: string): string[] {
+  return t.split(/\r?\n/).filter((l) => l !== '' && l !== '/.');
+}
+
+function preview(names: readonly string[], n = 5): string {
+  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')}, …`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// pip
+
+const DIST_INFO = /^(.*?)\/?([^/]+)\.dist-info\/RECORD$/;
+const EGG_INFO = /^(.*?)\/?([^/]+)\.egg-info\/installed-files\.txt$/;
+
+/** Parses the header fields of METADATA / PKG-INFO (Name, Version). */
+function parseMetadata(t: string): { name?: string; version?: string } {
+  const out: { name?: string; version?: string } = {};
+  for (const line of t.split(/\r?\n/)) {
+    if (line === '') break;
+    const m = /^(Name|Version):\s*(.+?)\s*$/i.exec(line);
+    if (m) out[m[1]!.toLowerCase() as 'name' | 'version'] = m[2]!;
+  }
+  return out;
+}
+
+/** Splits `name-version[-pyX.Y]` of a dist-info / egg-info directory name. */
+function splitDistName(dir: string): { name: string; version: string | undefined } {
+  const m = /^(.+?)-(\d[^-]*)(?:-.*)?$/.exec(dir);
+  return m ? { name: m[1]!, version: m[2]! } : { name: dir, version: undefined };
+}
+
+/** Normalized distribution name (PEP 503) for matching across layers. */
+function normalizeDist(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** Parses a RECORD file (CSV: path,hash,size); returns the paths and the count of malformed rows. */
+export function parseRecord(t: string): { paths: string[]; bad: number } {
+  const paths: string[] = [];
+  let bad = 0;
+  for (const line of t.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    let path: string;
+    if (line.startsWith('"')) {
+      // Quoted field: "" is an escaped quote.
+      let i = 1;
+      let out = '';
+      let closed = false;
+      while (i < line.length) {
+        const c = line[i]!;
+        if (c === '"') {
+          if (line[i + 1] === '"') {
+            out += '"';
+            i += 2;
+            continue;
+          }
+          closed = true;
+          i++;
+          break;
+        }
+        out += c;
+        i++;
+      }
+      if (!closed || (i < line.length && line[i] !== ',')) {
+        bad++;
+        continue;
+      }
+      path = out;
+    } else {
+      const comma = line.indexOf(',');
+      path = comma < 0 ? line : line.slice(0, comma);
+      if (comma < 0) bad++;
+    }
+    if (path === '') {
+      bad++;
+      continue;
+    }
+    paths.push(path);
+  }
+  return { paths, bad };
+}
+
+function collectPip(caps: Captures, root: FsNode, warnings: string[]): { packages: PackageRecord[]; firstLayer: Map<string, number> } {
+  const firstLayer = new Map<string, number>();
+  const packages: PackageRecord[] = [];
+  let badRows = 0;
+  const badFiles: string[] = [];
+  const truncated: string[] = [];
+  const noRecord: string[] = [];
+  for (const [path, copies] of caps.byPath) {
+    const rec = DIST_INFO.exec(path);
+    const egg = rec ? null : EGG_INFO.exec(path);
+    const m = rec ?? egg;
+    if (!m) continue;
+    const site = m[1]!;
+    // Unpacked wheels in a uv / poetry cache are not installed packages.
+    if (/(?:^|\/)\.cache(?:\/|$)/.test(site)) continue;
+    const dirName = m[2]!;
+    const infoDir = path.slice(0, path.lastIndexOf('/'));
+    const metaFile = caps.visible(root, `${infoDir}/${rec ? 'METADATA' : 'PKG-INFO'}`);
+    const meta = metaFile ? parseMetadata(text(metaFile.file)) : {};
+    const fromDir = splitDistName(dirName);
+    const name = meta.name ?? fromDir.name;
+    const key = `pip\0${site}\0${normalizeDist(name)}`;
+    for (const c of copies) {
+      const f = firstLayer.get(key);
+      if (f === undefined || c.layer < f) firstLayer.set(key, c.layer);
+    }
+    const v = caps.visible(root, path);
+    if (!v) continue;
+    if (v.file.truncated) truncated.push(`/${path}`);
+    let paths: string[];
+    if (rec) {
+      const r = parseRecord(text(v.file));
+      if (r.bad > 0) {
+        badRows += r.bad;
+        badFiles.push(`/${path}`);
+      }
+      paths = r.paths.map((p) => (p.startsWith('/') ? cleanPath(p) : cleanPath(joinPath(site, p))));
+    } else {
+      paths = splitLines(text(v.file)).map((p) => (p.startsWith('/') ? cleanPath(p) : cleanPath(joinPath(infoDir, p))));
+    }
+    packages.push({ manager: 'pip', name, version: meta.version ?? fromDir.version, location: site, key, paths });
+  }
+  // dist-info directories with METADATA but no RECORD: their files cannot be attributed.
+  for (const path of caps.byPath.keys()) {
+    if (!path.endsWith('.dist-info/METADATA') || path.includes('/dist-packages/')) continue;
+    const infoDir = parentPath(path);
+    if (!caps.visible(root, path) || caps.visible(root, `${infoDir}/RECORD`)) continue;
+    if (lookupNode(root, `${infoDir}/RECORD`)) continue; // present but not captured: warned by the capture check
+    noRecord.push(`/${infoDir}`);
+  }
+  if (badRows > 0) warnings.push(`pip: ${badRows} malformed RECORD row(s) skipped in ${preview(badFiles, 3)}`);
+  if (truncated.length > 0) warnings.push(`pip: ${truncated.length} RECORD file(s) truncated: ${preview(truncated, 3)}`);
+  if (noRecord.length > 0) warnings.push(`pip: ${noRecord.length} dist-info director(ies) without RECORD; their files are unowned: ${preview(noRecord, 3)}`);
+  return { packages, firstLayer };
+}
+
+// ---------------------------------------------------------------------------------------------
+// conda
+
+const CondaMeta = z.looseObject({
+  name: z.string().min(1),
+  version: z.union([z.string(), z.number()]).optional(),
+  files: z.array(z.string()).optional(),
+  paths_data: z.looseObject({ paths: z.array(z.looseObject({ _path: z.string() })) }).optional(),
+});
+
+const CONDA_META = /^(.*?)\/?conda-meta\/([^/]+)\.json$/;
+
+function parseCondaMeta(f: CapturedFile): z.infer<typeof CondaMeta> | undefined {
+  try {
+    const r = CondaMeta.safeParse(JSON.parse(text(f)));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function collectConda(caps: Captures, root: FsNode, warnings: string[]): { packages: PackageRecord[]; firstLayer: Map<string, number> } {
+  const firstLayer = new Map<string, number>();
+  const packages: PackageRecord[] = [];
+  const bad: string[] = [];
+  for (const [path, copies] of caps.byPath) {
+    const m = CONDA_META.exec(path);
+    if (!m) continue;
+    const prefix = m[1]!;
+    const fileName = m[2]!.replace(/-[^-]+-[^-]+$/, '');
+    const v = caps.visible(root, path);
+    let visibleMeta: z.infer<typeof CondaMeta> | undefined;
+    for (const c of copies) {
+      const meta = parseCondaMeta(c.file);
+      if (c === v) visibleMeta = meta;
+      const key = `conda\0${prefix}\0${meta?.name ?? fileName}`;
+      const f = firstLayer.get(key);
+      if (f === undefined || c.layer < f) firstLayer.set(key, c.layer);
+    }
+    if (!v) continue;
+    const meta = visibleMeta;
+    if (!meta) {
+      bad.push(`/${path}${v.file.truncated ? ' (truncated)' : ''}`);
+      continue;
+    }
+    const key = `conda\0${prefix}\0${meta.name}`;
+    const rel = meta.files ?? meta.paths_data?.paths.map((p) => p._path) ?? [];
+    packages.push({
+      manager: 'conda',
+      name: meta.name,
+      version: meta.version === undefined ? undefined : String(meta.version),
+      location: prefix,
+      key,
+      // The package's own conda-meta record belongs to it, like a dist-info RECORD does.
+      paths: [...rel.map((p) => cleanPath(joinPath(prefix, cleanPath(p)))), path],
+    });
+  }
+  if (bad.length > 0) warnings.push(`conda: ${bad.length} conda-meta record(s) are not valid package JSON and were skipped: ${preview(bad, 3)}`);
+  return { packages, firstLayer };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribution
+
+/** Resolves listed paths against the final tree: symlinked parents followed, the name not. */
+class PathResolver {
+  private readonly dirs = new Map<string, { node: FsNode; path: string } | null>();
+  constructor(private readonly root: FsNode) {}
+
+  /** Returns the node the path names (not following a final symlink) and its canonical path. */
+  resolve(path: string): { node: FsNode | undefined; canon: string } {
+    if (path === '') return { node: undefined, canon: '' };
+    const dir = parentPath(path);
+    const name = baseName(path);
+    let d = this.dirs.get(dir);
+    if (d === undefined) {
+      const n = resolveNode(this.root, dir, true);
+      d = n && n.children ? { node: n, path: nodePath(n) } : null;
+      this.dirs.set(dir, d);
+    }
+    if (!d) return { node: undefined, canon: path };
+    return { node: d.node.children!.get(name), canon: joinPath(d.path, name) };
+  }
+}
+
+/**
+ * Attributes visible bytes to packages. `csizeOf` gives the (scaled) compressed size of a
+ * shipped regular file, when known.
+ */
+export function attributePackages(image: LoadedImage, overlay: OverlayResult, csizeOf: CsizeOf): PackageAttribution {
+  const warnings: string[] = [];
+  const caps = new Captures(image);
+  const root = overlay.root;
+  // Visible metadata files whose content was not captured (e.g. over the capture limit).
+  let uncaptured = 0;
+  for (const v of overlay.visible) {
+    if (v.entry.size > 0 && mayBeRecord(v.path) && isRecordPath(v.path) && !caps.byPath.get(v.path)?.some((c) => c.layer === v.layer)) uncaptured++;
+  }
+  if (uncaptured > 0) warnings.push(`${uncaptured} package database file(s) were not captured during the scan; their packages are not attributed`);
+
+  const sources = [collectPip(caps, root, warnings), collectConda(caps, root, warnings), collectDpkg(caps, root, warnings)];
+  const records = sources.flatMap((s) => s.packages);
+  records.sort(
+    (a, b) => PRIORITY[a.manager] - PRIORITY[b.manager] || cmp(a.location, b.location) || cmp(a.name, b.name) || cmp(a.version ?? '', b.version ?? ''),
+  );
+  const firstLayer = new Map<string, number>();
+  for (const s of sources) for (const [k, v] of s.firstLayer) firstLayer.set(k, v);
+
+  const hiddenByPath = new Map<string, HiddenFile[]>();
+  for (const h of overlay.hidden) {
+    let l = hiddenByPath.get(h.path);
+    if (!l) hiddenByPath.set(h.path, (l = []));
+    l.push(h);
+  }
+  const resolver = new PathResolver(root);
+  const owner = new Map<string, PackageReport>();
+  const ownerNode = new Map<FsNode, PackageRecord>();
+  const ownerHidden = new Map<HiddenFile, PackageRecord>();
+  const hiddenOwner = new Map<HiddenFile, PackageReport>();
+  const conflicts = new Map<string, number>();
+  const conflict = (a: PackageRecord, b: PackageRecord): void => {
+    const k = `${a.manager}/${b.manager}`;
+    conflicts.set(k, (conflicts.get(k) ?? 0) + 1);
+  };
+  const reports: PackageReport[] = [];
+  const managers: Record<string, { packages: number; visibleBytes: number }> = {};
+  for (const rec of records) {
+    const rep: PackageReport = {
+      manager: rec.manager,
+      name: rec.name,
+      ...(rec.version !== undefined && { version: rec.version }),
+      layer: firstLayer.get(rec.key) ?? null,
+      location: `/${rec.location}`,
+      visibleBytes: 0,
+      files: 0,
+      wastedBytes: 0,
+    };
+    let csize = 0;
+    for (const raw of rec.paths) {
+      const path = cleanPath(raw);
+      const { node, canon } = resolver.resolve(path);
+      if (node && node.entry?.type === 'file') {
+        const prev = ownerNode.get(node);
+        if (prev === undefined) {
+          ownerNode.set(node, rec);
+          rep.visibleBytes += node.entry.size;
+          rep.files++;
+          csize += csizeOf(node.entry, node.layer);
+          owner.set(canon, rep);
+        } else if (prev !== rec) conflict(prev, rec);
+      }
+      for (const p of canon === path ? [path] : [canon, path]) {
+        for (const h of hiddenByPath.get(p) ?? []) {
+          const prev = ownerHidden.get(h);
+          if (prev === undefined) {
+            ownerHidden.set(h, rec);
+            hiddenOwner.set(h, rep);
+            rep.wastedBytes += h.size;
+          } else if (prev !== rec) conflict(prev, rec);
+        }
+      }
+    }
+    rep.compressedBytes = Math.round(csize);
+    const m = (managers[rec.manager] ??= { packages: 0, visibleBytes: 0 });
+    m.packages++;
+    m.visibleBytes += rep.visibleBytes;
+    reports.push(rep);
+  }
+  if (conflicts.size > 0) {
+    const total = [...conflicts.values()].reduce((s, n) => s + n, 0);
+    const detail = [...conflicts].map(([k, n]) => `${k}: ${n}`).join(', ');
+    warnings.push(`${total} file(s) are listed by more than one package (${detail}); each is attributed once, by priority pip > conda > dpkg`);
+  }
+  let unownedBytes = 0;
+  let unownedFiles = 0;
+  for (const v of overlay.visible) {
+    if (!owner.has(v.path)) {
+      unownedBytes += v.entry.size;
+      unownedFiles++;
+    }
+  }
+  reports.sort((a, b) => b.visibleBytes - a.visibleBytes || cmp(a.manager, b.manager) || cmp(a.name, b.name) || cmp(a.location ?? '', b.location ?? ''));
+  return { report: { packages: reports, unownedBytes, unownedFiles, managers }, owner, hiddenOwner, warnings };
+}
+
+const RECORD_PATH = /(?:^|\/)(?:var\/lib\/dpkg\/(?:status|info\/[^/]+\.list)|[^/]+\.dist-info\/RECORD|[^/]+\.egg-info\/installed-files\.txt|conda-meta\/[^/]+\.json)$/;
+
+/** Cheap suffix test before the RECORD_PATH regex (it runs on every visible file). */
+function mayBeRecord(path: string): boolean {
+  return path.endsWith('/status') || path.endsWith('.list') || path.endsWith('/RECORD') || path.endsWith('-files.txt') || path.endsWith('.json');
+}
+
+function isRecordPath(path: string): boolean {
+  return RECORD_PATH.test(path);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

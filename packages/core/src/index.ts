@@ -1,0 +1,81 @@
+/**
+ * @imgsize/core public API: every export is listed here by name.
+ */
+export { analyzeImage, buildReport, type AnalyzeOptions } from './analyze.js';
+export { openDockerArchive, type ArchiveInput } from './sources/docker-archive.js';
+export { ImgsizeError, isImgsizeError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, type Limits } from './limits.js';
+export {
+  ReportSchema,
+  REPORT_SCHEMA_VERSION,
+  reportJsonSchema,
+  type Report,
+  type LayerReport,
+  type HistoryReport,
+  type Summary,
+  type WastedPath,
+  type DiveReport,
+  type CategoryReport,
+  type PackageReport,
+  type PackagesReport,
+  type Finding,
+  type PullReport,
+  type DirectoryReport,
+  FileListSchema,
+  type FileList,
+} from './report-schema.js';
+export type {
+  ImageSource,
+  LoadedImage,
+  LoadedLayer,
+  LayerScan,
+  ScannedEntry,
+  CapturedFile,
+  ImageConfigInfo,
+  HistoryEntry,
+  LoadOptions,
+  Progress,
+  SourceKind,
+  SourceFormat,
+  SourceInfo,
+  BlobCompression,
+} from './model.js';
+export { applyOverlay, classifyWhiteout, resolveNode, lookupNode, type OverlayResult, type HiddenFile, type VisibleFile, type FsNode } from './overlay.js';
+export { computeDiveMetrics, type DiveMetrics } from './dive.js';
+export { scanLayerStream, createLayerSink, type LayerScanOptions, type LayerScanPlugin } from './layer-scan.js';
+export { cleanPath, pathHazards, type PathHazard } from './paths.js';
+export { VERSION } from './version.js';
+export { openSource, type OpenSourceOptions } from './sources/open-source.js';
+export { openRegistry, type RegistrySourceOptions } from './sources/registry.js';
+export { parseRegistryRef, formatRegistryRef, type RegistryRef } from './sources/registry-ref.js';
+export type { RegistryClientOptions } from './sources/registry-client.js';
+export type { RegistryCredentials } from './sources/registry-auth.js';
+export type { RetryOptions } from './sources/registry-http.js';
+export { openDaemon, resolveDaemonEndpoint, type DaemonSourceOptions } from './sources/daemon.js';
+export { openOciLayout, type OciLayoutOptions } from './sources/oci-layout.js';
+export { createLayerCache, createMemoryLayerCache, defaultCacheDir, scanVariant, type LayerCache, type CachedLayer, type LayerCacheOptions } from './layer-cache.js';
+export { hostPlatform, parsePlatform } from './oci-index.js';
+export { parseSize, tryParseSize } from './sizes.js';
+export { diffReports, type DiffOptions, type DiffSideInfo } from './diff/diff.js';
+export {
+  DiffReportSchema,
+  DIFF_SCHEMA_VERSION,
+  diffReportJsonSchema,
+  type DiffReport,
+  type DiffSide,
+  type DiffTotals,
+  type MetricDelta,
+  type OptionalMetricDelta,
+  type DiffLayer,
+  type CategoryDelta,
+  type PackageDelta,
+  type PathDelta,
+  type DirectoryDelta,
+  type FindingRef,
+} from './diff/diff-schema.js';
+export { collectFiles, withFiles } from './diff/files.js';
+export { looksLikeJson, parseSavedReport, validateSavedReport } from './diff/saved-report.js';
+export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets, type BudgetsInput, type BudgetResult, type BudgetRuleResult } from './budgets/budget-schema.js';
+export { parseBudgets, validateBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
+export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
+export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';

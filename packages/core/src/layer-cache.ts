@@ -1,0 +1,202 @@
+/**
+ * On-disk cache of layer scans, keyed by a layer digest (blob digest or diffID: both name the
+ * content, so a scan never goes stale). One gzip'd JSON file per layer and scan variant under
+ * `$XDG_CACHE_HOME/imgsize/layers/v1/` (default `~/.cache/imgsize`). Entries are validated with
+ * zod on read; a corrupt or foreign entry is ignored (and overwritten by the next `put`).
+ * Writes are atomic (temp file + rename), so concurrent imgsize runs never see half an entry.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { z } from 'zod';
+import type { LayerScanOptions } from './layer-scan.js';
+import type { BlobCompression, CapturedFile, LayerScan, ScannedEntry } from './model.js';
+import type { TarEntryType } from './tar/types.js';
+import { VERSION } from './version.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. */
+export const LAYER_CACHE_VERSION = 1;
+const KEY_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const MAX_ENTRY_FILE = 1 << 30;
+
+/** One cached layer: its scan plus the digests it was recorded under. */
+export interface CachedLayer {
+  /** Digest the entry is stored under (blob digest or diffID). */
+  key: string;
+  diffId?: string | undefined;
+  /** Compressed blob size, when the layer came from a compressed blob. */
+  compressedSize?: number | undefined;
+  /** How the blob was stored. */
+  compression?: BlobCompression | undefined;
+  scan: LayerScan;
+}
+
+/** A cache of layer scans. */
+export interface LayerCache {
+  readonly dir: string;
+  /** Returns the cached scan for `key` (a sha256/sha512 digest) and scan variant, or undefined. */
+  get(key: string, variant?: string): Promise<CachedLayer | undefined>;
+  /** Stores a scan; failures to write are swallowed (a cache must never break analysis). */
+  put(entry: CachedLayer, variant?: string): Promise<void>;
+}
+
+export interface LayerCacheOptions {
+  /** Cache directory (default `$XDG_CACHE_HOME/imgsize` or `~/.cache/imgsize`). */
+  dir?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** The default cache directory: `$XDG_CACHE_HOME/imgsize`, else `~/.cache/imgsize`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'imgsize');
+}
+
+/**
+ * Names the scan configuration a cached scan was made with, so a scan with other capture rules or
+ * plugins is not served from the cache. Functions are named by `.name`; pass an explicit variant
+ * to the cache when that is not distinctive enough.
+ */
+export function scanVariant(options: LayerScanOptions | undefined): string {
+  if (!options) return 'default';
+  const parts: string[] = [];
+  if (options.capture) parts.push(`capture=${options.capture.name || 'anonymous'}`);
+  if (options.maxCaptureBytes !== undefined) parts.push(`maxCapture=${options.maxCaptureBytes}`);
+  if (options.maxCaptureTotal !== undefined) parts.push(`maxCaptureTotal=${options.maxCaptureTotal}`);
+  if (options.plugins && options.plugins.length > 0) parts.push(`plugins=${options.plugins.map((p) => p.name || 'anonymous').join(',')}`);
+  if (options.limits) parts.push(`limits=${JSON.stringify(options.limits)}`);
+  return parts.length === 0 ? 'default' : parts.join(';');
+}
+
+const ENTRY_TYPES = ['file', 'dir', 'symlink', 'hardlink', 'char', 'block', 'fifo', 'other'] as const satisfies readonly TarEntryType[];
+
+/** [path, type, size, mode, linkTarget|null, csize|null] — compact, most layers have 10^4..10^5 entries. */
+const EntryTuple = z.tuple([z.string(), z.enum(ENTRY_TYPES), z.number().int().nonnegative(), z.number().int().nonnegative(), z.string().nullable(), z.number().nonnegative().nullable()]);
+
+const CacheFile = z.object({
+  format: z.literal('imgsize-layer-cache'),
+  version: z.literal(LAYER_CACHE_VERSION),
+  imgsize: z.string(),
+  key: z.string().regex(KEY_RE),
+  variant: z.string(),
+  diffId: z.string().regex(KEY_RE).nullable(),
+  compressedSize: z.number().int().nonnegative().nullable(),
+  compression: z.enum(['none', 'gzip', 'zstd']).nullable(),
+  scan: z.object({
+    tarBytes: z.number().int().nonnegative(),
+    contentBytes: z.number().int().nonnegative(),
+    estimatedCompressedBytes: z.number().nonnegative().nullable(),
+    warnings: z.array(z.string()),
+    entries: z.array(EntryTuple),
+    captured: z.array(z.object({ path: z.string(), content: z.base64(), truncated: z.boolean() })),
+  }),
+});
+type CacheFile = z.infer<typeof CacheFile>;
+
+function encode(entry: CachedLayer, variant: string): CacheFile {
+  const s = entry.scan;
+  return {
+    format: 'imgsize-layer-cache',
+    version: LAYER_CACHE_VERSION,
+    imgsize: VERSION,
+    key: entry.key,
+    variant,
+    diffId: entry.diffId ?? null,
+    compressedSize: entry.compressedSize ?? null,
+    compression: entry.compression ?? null,
+    scan: {
+      tarBytes: s.tarBytes,
+      contentBytes: s.contentBytes,
+      estimatedCompressedBytes: s.estimatedCompressedBytes ?? null,
+      warnings: s.warnings,
+      entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
+      captured: s.captured.map((c) => ({ path: c.path, content: c.content.toString('base64'), truncated: c.truncated })),
+    },
+  };
+}
+
+function decode(f: CacheFile): CachedLayer {
+  const entries: ScannedEntry[] = f.scan.entries.map(([path, type, size, mode, link, csize]) => {
+    const e: ScannedEntry = { path, type, size, mode };
+    if (link !== null) e.linkTarget = link;
+    if (csize !== null) e.csize = csize;
+    return e;
+  });
+  const captured: CapturedFile[] = f.scan.captured.map((c) => ({ path: c.path, content: Buffer.from(c.content, 'base64'), truncated: c.truncated }));
+  const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings: f.scan.warnings };
+  if (f.scan.estimatedCompressedBytes !== null) scan.estimatedCompressedBytes = f.scan.estimatedCompressedBytes;
+  return {
+    key: f.key,
+    diffId: f.diffId ?? undefined,
+    compressedSize: f.compressedSize ?? undefined,
+    compression: f.compression ?? undefined,
+    scan,
+  };
+}
+
+/** Opens (lazily creates) the layer cache at `dir`. */
+export function createLayerCache(options: LayerCacheOptions = {}): LayerCache {
+  const dir = options.dir ?? defaultCacheDir(options.env);
+  const root = join(dir, 'layers', `v${LAYER_CACHE_VERSION}`);
+  const fileOf = (key: string, variant: string): string | undefined => {
+    if (!KEY_RE.test(key)) return undefined;
+    const [alg, hex] = key.split(':') as [string, string];
+    const v = createHash('sha256').update(variant).digest('hex').slice(0, 12);
+    return join(root, alg, hex.slice(0, 2), `${hex}.${v}.json.gz`);
+  };
+  return {
+    dir,
+    async get(key, variant = 'default') {
+      const file = fileOf(key, variant);
+      if (!file) return undefined;
+      let raw: Buffer;
+      try {
+        raw = await readFile(file);
+      } catch {
+        return undefined;
+      }
+      try {
+        if (raw.length > MAX_ENTRY_FILE) return undefined;
+        const json: unknown = JSON.parse((await gunzipAsync(raw)).toString('utf8'));
+        const parsed = CacheFile.safeParse(json);
+        if (!parsed.success || parsed.data.key !== key || parsed.data.variant !== variant) return undefined;
+        return decode(parsed.data);
+      } catch {
+        return undefined;
+      }
+    },
+    async put(entry, variant = 'default') {
+      const file = fileOf(entry.key, variant);
+      if (!file) return;
+      const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+      try {
+        const body = await gzipAsync(Buffer.from(JSON.stringify(encode(entry, variant))), { level: 1 });
+        await mkdir(join(file, '..'), { recursive: true });
+        await writeFile(tmp, body, { mode: 0o644 });
+        await rename(tmp, file);
+      } catch {
+        await rm(tmp, { force: true }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** An in-process LayerCache (a Map): shares scans between the analyses of one run, writes nothing. */
+export function createMemoryLayerCache(): LayerCache {
+  const m = new Map<string, CachedLayer>();
+  return {
+    dir: ':memory:',
+    async get(key, variant = 'default') {
+      return m.get(`${variant}\u0000${key}`);
+    },
+    async put(entry, variant = 'default') {
+      m.set(`${variant}\u0000${entry.key}`, entry);
+    },
+  };
+}

@@ -1,0 +1,291 @@
+/**
+ * Scans one layer tar into a LayerScan: every entry (path cleaned), the captured metadata files
+ * package attribution needs, and whatever the scan plugins compute (compression sampling).
+ * The same bytes give the same LayerScan whichever walker (stream or positional) read them.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './model.js';
+import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
+import { TarStreamWalker } from './tar/stream-walker.js';
+import { walkTarRegion } from './tar/positional-walker.js';
+import { createDecompressSink, decompressOptionsOf, sniff, type DecompressOptions } from './compression.js';
+import { ImgsizeError } from './errors.js';
+import { DEFAULT_LIMITS, LoadBudget, type Limits } from './limits.js';
+import { tarLimitsOf } from './tar/types.js';
+import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
+import { isMetadataPath } from './metadata-paths.js';
+
+/** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
+export interface LayerScanPlugin {
+  /** Payload ranges of this regular file the plugin wants, or null. */
+  want(entry: ScannedEntry, index: number): readonly ByteRange[] | null;
+  data(index: number, offset: number, chunk: Buffer): void;
+  entryEnd(index: number): void;
+  /** Called once at the end; may fill `csize` and `estimatedCompressedBytes`. */
+  finish(scan: LayerScan): void;
+}
+
+export interface LayerScanOptions {
+  /** Which regular files to capture whole (default: package-manager metadata, see metadata-paths.ts). */
+  capture?: ((path: string, size: number) => boolean) | undefined;
+  /** Max bytes kept of one captured file (default `Limits.maxMetadataFileBytes`); longer files are kept truncated. */
+  maxCaptureBytes?: number | undefined;
+  /** Max bytes captured in one layer (default: no per-layer cap, only the load's `budget`); further captures are skipped with a warning. */
+  maxCaptureTotal?: number | undefined;
+  /** Plugin factories; each is called once per layer. */
+  plugins?: ReadonlyArray<() => LayerScanPlugin> | undefined;
+  limits?: Partial<TarLimits> | undefined;
+  /** Decompression limits for compressed layer blobs (default: DEFAULT_LIMITS). */
+  decompress?: DecompressOptions | undefined;
+  /**
+   * Counters shared by all the layer scans of one load (`maxEntriesTotal`, `maxMetadataBytesTotal`);
+   * default: a budget of this layer alone, with DEFAULT_LIMITS.
+   */
+  budget?: LoadBudget | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The scan options a source uses for one load: the caller's `scan` options over the tar,
+ * decompression and capture limits of `limits`, sharing `budget` across all the load's layers.
+ */
+export function scanOptionsFor(
+  scan: LayerScanOptions | undefined,
+  limits: Limits,
+  budget: LoadBudget,
+  signal: AbortSignal | undefined,
+): LayerScanOptions {
+  return {
+    ...scan,
+    limits: { ...tarLimitsOf(limits), ...scan?.limits },
+    decompress: scan?.decompress ?? decompressOptionsOf(limits),
+    budget: scan?.budget ?? budget,
+    signal,
+  };
+}
+
+interface Consumer {
+  ranges: readonly ByteRange[];
+  data(offset: number, chunk: Buffer): void;
+  end(): void;
+}
+
+/** Builds the TarVisitor for one layer and turns the walk result into a LayerScan. */
+export function createLayerVisitor(options: LayerScanOptions = {}): {
+  visitor: TarVisitor;
+  finish(walk: TarWalkResult): LayerScan;
+} {
+  const capture = options.capture ?? isMetadataPath;
+  const budget = options.budget ?? new LoadBudget({ ...DEFAULT_LIMITS });
+  const maxCapture = options.maxCaptureBytes ?? budget.limits.maxMetadataFileBytes;
+  const maxCaptureTotal = options.maxCaptureTotal ?? Infinity;
+  const plugins = (options.plugins ?? []).map((make) => make());
+  const entries: ScannedEntry[] = [];
+  const captured: CapturedFile[] = [];
+  const warnings: string[] = [];
+  // One warning per hazard kind per layer, quoting the first raw name (docs/RELIABILITY.md, "paths").
+  const hazards = new Map<PathHazard, { first: string; count: number }>();
+  let capturedTotal = 0;
+  let contentBytes = 0;
+  let consumers: Consumer[] = [];
+
+  const visitor: TarVisitor = {
+    entry(h: TarEntryHeader) {
+      budget.addEntry();
+      for (const hz of pathHazards(h.name)) {
+        const seen = hazards.get(hz);
+        if (seen) seen.count++;
+        else hazards.set(hz, { first: h.name, count: 1 });
+      }
+      const entry: ScannedEntry = {
+        path: cleanPath(h.name),
+        type: h.type,
+        size: h.type === 'file' ? h.size : 0,
+        mode: h.mode,
+      };
+      if (h.linkname !== undefined && (h.type === 'symlink' || h.type === 'hardlink')) entry.linkTarget = h.linkname;
+      const index = entries.length;
+      entries.push(entry);
+      consumers = [];
+      if (h.type !== 'file' || h.size === 0) {
+        if (h.type === 'file' && capture(entry.path, 0)) captured.push({ path: entry.path, content: Buffer.alloc(0), truncated: false });
+        return null;
+      }
+      contentBytes += h.size;
+      if (capture(entry.path, h.size)) {
+        const keep = Math.min(h.size, maxCapture);
+        if (capturedTotal + keep > maxCaptureTotal) {
+          warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`);
+        } else if (!budget.reserveMetadata(keep)) {
+          warnings.push(
+            `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${budget.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`,
+          );
+        } else {
+          capturedTotal += keep;
+          const buf = Buffer.allocUnsafe(keep);
+          consumers.push({
+            ranges: [[0, keep]],
+            data(offset, chunk) {
+              chunk.copy(buf, offset);
+            },
+            end() {
+              captured.push({ path: entry.path, content: buf, truncated: keep < h.size });
+              if (keep < h.size) warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit maxMetadataFileBytes)`);
+            },
+          });
+        }
+      }
+      for (const p of plugins) {
+        const r = p.want(entry, index);
+        if (r && r.length > 0) {
+          consumers.push({ ranges: r, data: (o, c) => p.data(index, o, c), end: () => p.entryEnd(index) });
+        }
+      }
+      if (consumers.length === 0) return null;
+      if (consumers.length === 1) return consumers[0]!.ranges;
+      return mergeRanges(consumers.flatMap((c) => c.ranges));
+    },
+    data(offset, chunk) {
+      if (consumers.length === 1) {
+        consumers[0]!.data(offset, chunk);
+        return;
+      }
+      for (const c of consumers) deliver(c, offset, chunk);
+    },
+    entryEnd() {
+      for (const c of consumers) c.end();
+      consumers = [];
+    },
+  };
+
+  return {
+    visitor,
+    finish(walk) {
+      const hazardWarnings = [...hazards].map(
+        ([hz, { first, count }]) => `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`,
+      );
+      const scan: LayerScan = {
+        entries,
+        tarBytes: walk.tarBytes,
+        contentBytes,
+        captured,
+        warnings: [...walk.warnings, ...hazardWarnings, ...warnings],
+      };
+      for (const p of plugins) p.finish(scan);
+      return scan;
+    },
+  };
+}
+
+/** Delivers the parts of `chunk` (at payload `offset`) that fall inside the consumer's ranges. */
+function deliver(c: Consumer, offset: number, chunk: Buffer): void {
+  const end = offset + chunk.length;
+  for (const [s, e] of c.ranges) {
+    if (e <= offset) continue;
+    if (s >= end) break;
+    const from = Math.max(s, offset);
+    const to = Math.min(e, end);
+    c.data(from, chunk.subarray(from - offset, to - offset));
+  }
+}
+
+/**
+ * Like `sniff`, but also takes a block of zeros for a tar: an empty layer is just the 1024-byte
+ * end-of-archive marker, which has no "ustar" magic.
+ */
+export function sniffLayer(head: Buffer): ReturnType<typeof sniff> {
+  const kind = sniff(head);
+  if (kind === 'unknown' && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
+  return kind;
+}
+
+/** Sorted union of ranges. */
+export function mergeRanges(ranges: readonly ByteRange[]): ByteRange[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/**
+ * A push sink that scans a layer blob: decompresses it first when `compression` says so, or
+ * sniffs the first bytes when it is 'auto'.
+ */
+export function createLayerSink(compression: BlobCompression | 'auto', options: LayerScanOptions = {}): ByteSink<LayerScan> {
+  const { visitor, finish } = createLayerVisitor(options);
+  const walker = new TarStreamWalker(visitor, { limits: options.limits, signal: options.signal });
+  const tarSink: ByteSink<LayerScan> = {
+    write: (c) => walker.write(c),
+    end: async () => finish(await walker.end()),
+    destroy: (e) => walker.destroy(e),
+  };
+  if (compression === 'none') return tarSink;
+  if (compression !== 'auto') return createDecompressSink(compression, tarSink, options.decompress);
+  return sniffingSink(tarSink, options.decompress);
+}
+
+/** Buffers the first bytes, decides plain tar vs gzip vs zstd, then streams through. */
+function sniffingSink(tarSink: ByteSink<LayerScan>, decompress: DecompressOptions | undefined): ByteSink<LayerScan> {
+  let head: Buffer[] = [];
+  let headLen = 0;
+  let target: ByteSink<LayerScan> | undefined;
+  const decide = (): ByteSink<LayerScan> => {
+    const buf = Buffer.concat(head);
+    const kind = sniffLayer(buf);
+    if (kind === 'gzip' || kind === 'zstd') target = createDecompressSink(kind, tarSink, decompress);
+    else if (kind === 'tar' || buf.length === 0) target = tarSink;
+    else throw new ImgsizeError('E_NOT_AN_ARCHIVE', 'layer blob is neither a tar archive nor gzip/zstd-compressed');
+    return target;
+  };
+  return {
+    async write(chunk) {
+      if (target) return target.write(chunk);
+      head.push(chunk);
+      headLen += chunk.length;
+      if (headLen < 512) return;
+      const t = decide();
+      const buf = Buffer.concat(head);
+      head = [];
+      await t.write(buf);
+    },
+    async end() {
+      if (!target) {
+        const t = decide();
+        const buf = Buffer.concat(head);
+        head = [];
+        if (buf.length > 0) await t.write(buf);
+      }
+      return target!.end();
+    },
+    destroy(e) {
+      (target ?? tarSink).destroy(e);
+    },
+  };
+}
+
+/** Scans a layer from an async byte stream. */
+export async function scanLayerStream(
+  source: AsyncIterable<Buffer>,
+  compression: BlobCompression | 'auto',
+  options: LayerScanOptions = {},
+): Promise<LayerScan> {
+  const sink = createLayerSink(compression, options);
+  try {
+    for await (const chunk of source) await sink.write(chunk);
+    return await sink.end();
+  } catch (e) {
+    sink.destroy(e instanceof Error ? e : undefined);
+    throw e;
+  }
+}
+
+/** Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path). */
+export async function scanLayerRegion(fh: FileHandle, start: number, length: number, options: LayerScanOptions = {}): Promise<LayerScan> {
+  const { visitor, finish } = createLayerVisitor(options);
+  const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal });
+  return finish(walk);
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { ScannedEntry } from './model.js';
+import { applyOverlay, classifyWhiteout, lookupNode, resolveNode } from './overlay.js';
+import { cleanPath } from './paths.js';
+
+const f = (path: string, size: number): ScannedEntry => ({ path: cleanPath(path), type: 'file', size, mode: 0o644 });
+const d = (path: string): ScannedEntry => ({ path: cleanPath(path), type: 'dir', size: 0, mode: 0o755 });
+const l = (path: string, target: string): ScannedEntry => ({ path: cleanPath(path), type: 'symlink', size: 0, linkTarget: target, mode: 0o777 });
+const h = (path: string, target: string): ScannedEntry => ({ path: cleanPath(path), type: 'hardlink', size: 0, linkTarget: target, mode: 0o644 });
+
+/** Invariant every overlay result must satisfy: shipped = visible + overwritten + deleted. */
+function expectBalanced(r: ReturnType<typeof applyOverlay>): void {
+  expect(r.visibleBytes + r.overwrittenBytes + r.deletedBytes).toBe(r.shippedBytes);
+  const perLayer = r.layers.reduce((s, x) => s + x.visibleBytes + x.hiddenBytes, 0);
+  expect(perLayer).toBe(r.shippedBytes);
+}
+
+describe('classifyWhiteout', () => {
+  it('recognises whiteouts and opaque markers', () => {
+    expect(classifyWhiteout('a/b/.wh.c')).toEqual({ kind: 'whiteout', target: 'a/b/c' });
+    expect(classifyWhiteout('.wh.top')).toEqual({ kind: 'whiteout', target: 'top' });
+    expect(classifyWhiteout('a/.wh..wh..opq')).toEqual({ kind: 'opaque', dir: 'a' });
+    expect(classifyWhiteout('a/b.wh.c')).toEqual({ kind: 'entry' });
+  });
+});
+
+describe('applyOverlay', () => {
+  it('counts an overwritten file as waste of the lower layer, hidden by the upper one', () => {
+    const r = applyOverlay([[d('etc'), f('etc/big', 100)], [f('etc/big', 30)]]);
+    expect(r.visibleBytes).toBe(30);
+    expect(r.overwrittenBytes).toBe(100);
+    expect(r.hidden).toEqual([{ path: 'etc/big', size: 100, layer: 0, hiddenBy: 1, reason: 'overwritten', csize: undefined }]);
+    expectBalanced(r);
+  });
+
+  it('whiteout of a directory deletes everything below it', () => {
+    const r = applyOverlay([[d('var/lib/apt/lists'), f('var/lib/apt/lists/a', 10), f('var/lib/apt/lists/sub/b', 20)], [f('var/lib/apt/.wh.lists', 0)]]);
+    expect(r.deletedBytes).toBe(30);
+    expect(r.visibleBytes).toBe(0);
+    expect(lookupNode(r.root, 'var/lib/apt/lists')).toBeUndefined();
+    expect(r.layers[1]!.hidBytes).toBe(30);
+    expectBalanced(r);
+  });
+
+  it('opaque directory hides lower children but keeps the same layer’s entries', () => {
+    const r = applyOverlay([
+      [f('app/old1', 5), f('app/old2', 7), f('keep', 1)],
+      // the marker comes AFTER the new file in the tar: order within a layer must not matter
+      [f('app/new', 3), f('app/.wh..wh..opq', 0)],
+    ]);
+    expect(r.visible.map((v) => v.path)).toEqual(['app/new', 'keep']);
+    expect(r.deletedBytes).toBe(12);
+    expectBalanced(r);
+  });
+
+  it('a whiteout never hides an entry of its own layer', () => {
+    const r = applyOverlay([[f('x', 4)], [f('x', 9), f('.wh.x', 0)]]);
+    expect(r.visible.map((v) => [v.path, v.entry.size])).toEqual([['x', 9]]);
+    expect(r.hidden).toHaveLength(1);
+    expect(r.hidden[0]).toMatchObject({ reason: 'deleted', size: 4 });
+    expectBalanced(r);
+  });
+
+  it('a file replacing a directory hides the directory’s contents', () => {
+    const r = applyOverlay([[d('opt/tool'), f('opt/tool/bin', 50), f('opt/tool/lib/x', 25)], [f('opt/tool', 2)]]);
+    expect(r.visible.map((v) => v.path)).toEqual(['opt/tool']);
+    expect(r.overwrittenBytes).toBe(75);
+    expectBalanced(r);
+  });
+
+  it('a directory replacing a file hides the file', () => {
+    const r = applyOverlay([[f('data', 8)], [d('data'), f('data/x', 1)]]);
+    expect(r.overwrittenBytes).toBe(8);
+    expect(r.visibleBytes).toBe(1);
+    expectBalanced(r);
+  });
+
+  it('re-adding a deleted path makes the new bytes visible and keeps the old as waste', () => {
+    const r = applyOverlay([[f('cfg', 10)], [f('.wh.cfg', 0)], [f('cfg', 6)]]);
+    expect(r.visible.map((v) => [v.path, v.entry.size, v.layer])).toEqual([['cfg', 6, 2]]);
+    expect(r.deletedBytes).toBe(10);
+    expectBalanced(r);
+  });
+
+  it('directories merge across layers', () => {
+    const r = applyOverlay([[d('usr'), f('usr/a', 1)], [d('usr'), f('usr/b', 2)]]);
+    expect(r.visible.map((v) => v.path)).toEqual(['usr/a', 'usr/b']);
+    expect(r.hidden).toHaveLength(0);
+  });
+
+  it('hardlinks carry no bytes', () => {
+    const r = applyOverlay([[f('bin/busybox', 1000), h('bin/sh', 'bin/busybox'), h('bin/ls', 'bin/busybox')]]);
+    expect(r.shippedBytes).toBe(1000);
+    expect(r.visibleBytes).toBe(1000);
+  });
+
+  it('the same path twice in one layer: the later entry wins, the earlier one is overwritten waste', () => {
+    const r = applyOverlay([[f('a', 3), f('a', 5)]]);
+    expect(r.visibleBytes).toBe(5);
+    expect(r.hidden).toEqual([{ path: 'a', size: 3, layer: 0, hiddenBy: 0, reason: 'overwritten', csize: undefined }]);
+    expectBalanced(r);
+  });
+
+  it('./-prefixed and /-prefixed names land on the same path', () => {
+    const r = applyOverlay([[f('./etc/x', 3)], [f('/etc/x', 4)], [f('etc//x', 5)]]);
+    expect(r.visible).toHaveLength(1);
+    expect(r.overwrittenBytes).toBe(7);
+  });
+
+  it('whiteout of a path that does not exist is harmless', () => {
+    const r = applyOverlay([[f('a', 1)], [f('.wh.nope', 0)]]);
+    expect(r.visibleBytes).toBe(1);
+    expectBalanced(r);
+  });
+});
+
+describe('resolveNode', () => {
+  it('follows merged-/usr symlinks in parent directories', () => {
+    const r = applyOverlay([[l('lib', 'usr/lib'), d('usr/lib'), f('usr/lib/libc.so.6', 9), l('bin', '/usr/bin'), f('usr/bin/ls', 2)]]);
+    expect(resolveNode(r.root, 'lib/libc.so.6')?.entry?.size).toBe(9);
+    expect(resolveNode(r.root, 'bin/ls')?.entry?.size).toBe(2);
+  });
+
+  it('gives up on symlink loops', () => {
+    const r = applyOverlay([[l('a', 'b'), l('b', 'a')]]);
+    expect(resolveNode(r.root, 'a/x')).toBeUndefined();
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * Overlay math, in one place: stacks layers the way an overlay filesystem (or `docker run`)
+ * would, and accounts for every shipped byte as either visible in the final filesystem or hidden
+ * (overwritten by a later entry, or deleted by a whiteout).
+ *
+ * Rules (OCI image spec, "Representing Changes" / whiteouts):
+ * - `.wh.<name>` deletes `<name>` (and everything below it) from LOWER layers only;
+ * - `<dir>/.wh..wh..opq` deletes every child of `<dir>` from lower layers, `<dir>` stays;
+ * - whiteouts never hide entries of their own layer, so a layer's whiteouts apply before its adds;
+ * - a non-directory replacing a directory hides the directory's contents; a directory over a
+ *   directory merges; the same path twice in one layer: the later entry wins;
+ * - hardlinks carry no bytes.
+ */
+import type { ScannedEntry } from './model.js';
+import { baseName, parentPath } from './paths.js';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+
+/** What a layer entry means for the overlay. */
+export type WhiteoutKind =
+  | { kind: 'entry' }
+  | { kind: 'whiteout'; target: string }
+  | { kind: 'opaque'; dir: string };
+
+/** True for whiteout files and opaque markers (their basename starts with `.wh.`). */
+export function isWhiteoutPath(path: string): boolean {
+  return path.includes(WHITEOUT_PREFIX) && baseName(path).startsWith(WHITEOUT_PREFIX);
+}
+
+/** Classifies a clean path as a plain entry, a whiteout (with the path it deletes) or an opaque marker. */
+export function classifyWhiteout(path: string): WhiteoutKind {
+  const name = baseName(path);
+  if (!name.startsWith(WHITEOUT_PREFIX)) return { kind: 'entry' };
+  const dir = parentPath(path);
+  if (name === OPAQUE_MARKER) return { kind: 'opaque', dir };
+  const targetName = name.slice(WHITEOUT_PREFIX.length);
+  return { kind: 'whiteout', target: dir === '' ? targetName : `${dir}/${targetName}` };
+}
+
+/** A node of the merged filesystem tree. */
+export interface FsNode {
+  name: string;
+  /** The entry that defines this node; undefined for directories only implied by deeper paths. */
+  entry: ScannedEntry | undefined;
+  /** Layer that wrote `entry` (or first implied the directory). */
+  layer: number;
+  parent: FsNode | undefined;
+  children: Map<string, FsNode> | undefined;
+}
+
+/** A regular file shipped in some layer but not visible in the final filesystem. */
+export interface HiddenFile {
+  path: string;
+  size: number;
+  csize?: number | undefined;
+  /** Layer that shipped the bytes. */
+  layer: number;
+  /** Layer whose entry hid them. */
+  hiddenBy: number;
+  reason: 'overwritten' | 'deleted';
+}
+
+/** A regular file visible in the final filesystem (in tree order: deterministic for the same layers). */
+export interface VisibleFile {
+  path: string;
+  entry: ScannedEntry;
+  layer: number;
+}
+
+export interface OverlayLayerStats {
+  /** Regular-file bytes this layer ships. */
+  contentBytes: number;
+  /** Of those, bytes still visible at the end. */
+  visibleBytes: number;
+  /** Of those, bytes hidden later (overwritten or deleted). */
+  hiddenBytes: number;
+  /** Bytes of LOWER layers this layer hid (what its whiteouts/overwrites made invisible). */
+  hidBytes: number;
+}
+
+/** The merged filesystem plus the accounting of every shipped byte. */
+export interface OverlayResult {
+  root: FsNode;
+  visible: VisibleFile[];
+  hidden: HiddenFile[];
+  shippedBytes: number;
+  visibleBytes: number;
+  overwrittenBytes: number;
+  deletedBytes: number;
+  layers: OverlayLayerStats[];
+}
+
+/** Hook to observe the merged tree just before each layer is applied (dive's efficiency needs it). */
+export interface OverlayObserver {
+  beforeLayer?(layer: number, root: FsNode): void;
+}
+
+function newDir(name: string, parent: FsNode | undefined, layer: number): FsNode {
+  return { name, entry: undefined, layer, parent, children: new Map() };
+}
+
+function isDirNode(n: FsNode): boolean {
+  return n.children !== undefined;
+}
+
+/** Path of a node ("" for the root). */
+export function nodePath(n: FsNode): string {
+  const parts: string[] = [];
+  for (let c: FsNode | undefined = n; c && c.parent; c = c.parent) parts.push(c.name);
+  return parts.reverse().join('/');
+}
+
+/** Looks a clean path up without following symlinks. */
+export function lookupNode(root: FsNode, path: string): FsNode | undefined {
+  if (path === '') return root;
+  let n: FsNode | undefined = root;
+  for (const seg of path.split('/')) {
+    n = n?.children?.get(seg);
+    if (!n) return undefined;
+  }
+  return n;
+}
+
+/** Depth-first walk of every node below `n` (children before the node itself). */
+export function* walkNodes(n: FsNode): Generator<FsNode> {
+  if (n.children) for (const c of n.children.values()) yield* walkNodes(c);
+  yield n;
+}
+
+/** Stacks the layers' entries (base first) and accounts for every byte. */
+export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, observer?: OverlayObserver): OverlayResult {
+  const root = newDir('', undefined, -1);
+  const hidden: HiddenFile[] = [];
+  const stats: OverlayLayerStats[] = layers.map(() => ({ contentBytes: 0, visibleBytes: 0, hiddenBytes: 0, hidBytes: 0 }));
+
+  const hide = (n: FsNode, by: number, reason: HiddenFile['reason']): void => {
+    for (const d of walkNodes(n)) {
+      const e = d.entry;
+      if (e && e.type === 'file') {
+        hidden.push({ path: nodePath(d), size: e.size, csize: e.csize, layer: d.layer, hiddenBy: by, reason });
+        stats[d.layer]!.hiddenBytes += e.size;
+        stats[by]!.hidBytes += e.size;
+      }
+    }
+  };
+  const detach = (n: FsNode): void => {
+    n.parent?.children?.delete(n.name);
+  };
+
+  layers.forEach((entries, li) => {
+    observer?.beforeLayer?.(li, root);
+    // Whiteouts first: they only ever apply to lower layers.
+    for (const e of entries) {
+      if (!e.path.includes(WHITEOUT_PREFIX)) continue;
+      const w = classifyWhiteout(e.path);
+      if (w.kind === 'whiteout') {
+        const n = lookupNode(root, w.target);
+        if (n && n !== root) {
+          hide(n, li, 'deleted');
+          detach(n);
+        }
+      } else if (w.kind === 'opaque') {
+        const d = lookupNode(root, w.dir);
+        if (d?.children) {
+          for (const c of [...d.children.values()]) {
+            hide(c, li, 'deleted');
+            detach(c);
+          }
+        }
+      }
+    }
+    for (const e of entries) {
+      if (e.path === '' ) {
+        if (e.type === 'dir') {
+          root.entry = e;
+          root.layer = li;
+        }
+        continue;
+      }
+      if (e.path.includes(WHITEOUT_PREFIX) && classifyWhiteout(e.path).kind !== 'entry') continue;
+      if (e.type === 'file') stats[li]!.contentBytes += e.size;
+      const segs = e.path.split('/');
+      let dir = root;
+      for (let i = 0; i < segs.length - 1; i++) {
+        const seg = segs[i]!;
+        let next = dir.children!.get(seg);
+        if (next && !isDirNode(next)) {
+          // A path goes through a non-directory: the new tree replaces it.
+          hide(next, li, 'overwritten');
+          detach(next);
+          next = undefined;
+        }
+        if (!next) {
+          next = newDir(seg, dir, li);
+          dir.children!.set(seg, next);
+        }
+        dir = next;
+      }
+      const name = segs[segs.length - 1]!;
+      const existing = dir.children!.get(name);
+      if (existing && isDirNode(existing) && e.type === 'dir') {
+        existing.entry = e;
+        existing.layer = li;
+        continue;
+      }
+      if (existing) {
+        hide(existing, li, 'overwritten');
+        detach(existing);
+      }
+      const node: FsNode =
+        e.type === 'dir'
+          ? { name, entry: e, layer: li, parent: dir, children: new Map() }
+          : { name, entry: e, layer: li, parent: dir, children: undefined };
+      dir.children!.set(name, node);
+    }
+  });
+
+  const visible: VisibleFile[] = [];
+  let visibleBytes = 0;
+  for (const n of walkNodes(root)) {
+    const e = n.entry;
+    if (e && e.type === 'file') {
+      visible.push({ path: nodePath(n), entry: e, layer: n.layer });
+      visibleBytes += e.size;
+      stats[n.layer]!.visibleBytes += e.size;
+    }
+  }
+  let overwrittenBytes = 0;
+  let deletedBytes = 0;
+  for (const h of hidden) {
+    if (h.reason === 'overwritten') overwrittenBytes += h.size;
+    else deletedBytes += h.size;
+  }
+  const shippedBytes = stats.reduce((s, l) => s + l.contentBytes, 0);
+  return { root, visible, hidden, shippedBytes, visibleBytes, overwrittenBytes, deletedBytes, layers: stats };
+}
+
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Resolves a clean path in the merged tree, following symlinks in every component (and in the
+ * last one when `followLast`). Returns undefined for dangling paths or symlink loops.
+ */
+export function resolveNode(root: FsNode, path: string, followLast = true): FsNode | undefined {
+  let hops = 0;
+  const walk = (start: FsNode, segs: string[]): FsNode | undefined => {
+    let n: FsNode | undefined = start;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (!n) return undefined;
+      if (seg === '' || seg === '.') continue;
+      if (seg === '..') {
+        n = n.parent ?? root;
+        continue;
+      }
+      const child: FsNode | undefined = n.children?.get(seg);
+      if (!child) return undefined;
+      const last = i === segs.length - 1;
+      if (child.entry?.type === 'symlink' && (!last || followLast)) {
+        if (++hops > MAX_SYMLINK_HOPS) return undefined;
+        const target = child.entry.linkTarget ?? '';
+        const base = target.startsWith('/') ? root : n;
+        n = walk(base, target.split('/'));
+      } else {
+        n = child;
+      }
+    }
+    return n;
+  };
+  return walk(root, path === '' ? [] : path.split('/'));
+}

@@ -1,0 +1,236 @@
+/**
+ * Tar walker over a region of a file, using positional reads. Headers are read through an
+ * adaptive read-ahead window (many small consecutive entries cost one read); payloads nobody
+ * wants are jumped over, so they are only read when they happen to fall inside a window.
+ * Wanted ranges are delivered from the window when they are in it, else with reads of at most
+ * MAX_DIRECT_READ bytes.
+ *
+ * Visitor calls and the result are the same as TarStreamWalker's for the same bytes (header and
+ * metadata handling is TarHeaderState's), except that `data` chunk boundaries may differ: the
+ * concatenation of the chunks delivered for each range is identical.
+ */
+
+import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
+import { ImgsizeError, throwIfAborted } from '../errors.js';
+import {
+  BLOCK_END,
+  BLOCK_ENTRY,
+  BLOCK_META,
+  BLOCK_SIZE,
+  padded,
+  resolveLimits,
+  TarHeaderState,
+  truncatedError,
+} from './header.js';
+import { checkRanges, isThenable } from './ranges.js';
+import type { TarWalkOptions } from './stream-walker.js';
+import type { TarVisitor, TarWalkResult } from './types.js';
+
+const MIN_READ_AHEAD = 4 * 1024;
+const START_READ_AHEAD = 16 * 1024;
+const MAX_READ_AHEAD = 32 * 1024;
+const MAX_DIRECT_READ = 1024 * 1024;
+/**
+ * Reads are synchronous `pread`s: an async read costs a thread-pool round trip (tens of µs on a
+ * busy machine) per header window, which made the fast path 2-3x slower than GNU tar's listing
+ * (BENCHMARKS.md). To stay a good citizen of the event loop, the walk yields every so many reads.
+ */
+const READS_PER_YIELD = 256;
+
+/** A synchronous positional read, like `fs.readSync(fd, buf, offset, length, position)`. */
+export type PRead = (buf: Buffer, offset: number, length: number, position: number) => number;
+
+export interface RegionWalkOptions extends TarWalkOptions {
+  /** Substitute reader (tests count reads with it); default `readSync` on the handle's fd. */
+  pread?: PRead | undefined;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Reads bytes of the region [base, base + end) (offsets relative to base) through a window. */
+class RegionReader {
+  readonly #fh: FileHandle;
+  readonly #pread: PRead;
+  readonly #base: number;
+  /** Region length in bytes (clamped to the file size for regular files). */
+  end: number;
+  #win: Buffer = Buffer.alloc(0);
+  #winStart = 0;
+  #winLen = 0;
+  /** A slice of #win was handed to the visitor: the next refill must not overwrite it. */
+  #shared = false;
+  #ahead = START_READ_AHEAD;
+  /** Number of reads issued (for tests and diagnostics). */
+  reads = 0;
+
+  constructor(fh: FileHandle, base: number, length: number, pread: PRead | undefined) {
+    this.#fh = fh;
+    this.#pread = pread ?? ((b, o, l, p) => readSync(fh.fd, b, o, l, p));
+    this.#base = base;
+    this.end = length;
+  }
+
+  async clampToFile(): Promise<void> {
+    const st = await this.#fh.stat();
+    if (st.isFile() && this.#base + this.end > st.size) this.end = Math.max(0, st.size - this.#base);
+  }
+
+  async #readFully(buf: Buffer, n: number, pos: number): Promise<void> {
+    if (this.reads % READS_PER_YIELD === READS_PER_YIELD - 1) await yieldToEventLoop();
+    let got = 0;
+    while (got < n) {
+      this.reads++;
+      const bytesRead = this.#pread(buf, got, n - got, this.#base + pos + got);
+      if (bytesRead === 0) {
+        throw new ImgsizeError('E_TRUNCATED', `unexpected end of file at offset ${pos + got} of the tar region`);
+      }
+      got += bytesRead;
+    }
+  }
+
+  /** Refills the window at `off` with at least `n` bytes (and read-ahead, within the region). */
+  async #refill(off: number, n: number): Promise<void> {
+    const want = Math.min(Math.max(n, this.#ahead), this.end - off);
+    if (this.#shared || this.#win.length < want) {
+      this.#win = Buffer.allocUnsafe(Math.max(want, this.#ahead));
+      this.#shared = false;
+    }
+    this.#winStart = off;
+    this.#winLen = 0;
+    await this.#readFully(this.#win, want, off);
+    this.#winLen = want;
+  }
+
+  #inWindow(off: number, n: number): boolean {
+    return off >= this.#winStart && off + n <= this.#winStart + this.#winLen;
+  }
+
+  /** The 512-byte block at `off` (which must be within the region) as [buffer, index]. */
+  async block(off: number): Promise<[Buffer, number]> {
+    if (!this.#inWindow(off, BLOCK_SIZE)) {
+      // Ran off the end of the window: entries are small, read further ahead. Jumped over a
+      // payload: entries are large, read-ahead would mostly be wasted.
+      const sequential = off >= this.#winStart && off <= this.#winStart + this.#winLen;
+      this.#ahead = sequential
+        ? Math.min(MAX_READ_AHEAD, this.#ahead * 2)
+        : Math.max(MIN_READ_AHEAD, this.#ahead >> 1);
+      await this.#refill(off, BLOCK_SIZE);
+    }
+    return [this.#win, off - this.#winStart];
+  }
+
+  /**
+   * Bytes [off, off + n) as [buffer, index] for immediate use (not retained by the caller).
+   * `n` may be large (metadata records up to maxMetaEntryBytes).
+   */
+  async bytes(off: number, n: number): Promise<[Buffer, number]> {
+    if (this.#inWindow(off, n)) return [this.#win, off - this.#winStart];
+    if (n <= this.#ahead) {
+      await this.#refill(off, n);
+      return [this.#win, 0];
+    }
+    const buf = Buffer.allocUnsafe(n);
+    await this.#readFully(buf, n, off);
+    return [buf, 0];
+  }
+
+  /** A piece (1..n bytes) of [off, off + n) that the caller may keep. */
+  async data(off: number, n: number): Promise<Buffer> {
+    const winEnd = this.#winStart + this.#winLen;
+    if (!(off >= this.#winStart && off < winEnd)) {
+      if (n > this.#ahead) {
+        const len = Math.min(n, MAX_DIRECT_READ);
+        const buf = Buffer.allocUnsafe(len);
+        await this.#readFully(buf, len, off);
+        return buf;
+      }
+      // Small wanted payload: the window will also cover the headers that follow it.
+      await this.#refill(off, n);
+    }
+    const start = off - this.#winStart;
+    const stop = Math.min(off + n, this.#winStart + this.#winLen) - this.#winStart;
+    this.#shared = true;
+    return this.#win.subarray(start, stop);
+  }
+}
+
+/**
+ * Walks the tar stream stored at [start, start + length) of `fh`. Offsets reported to the visitor
+ * and in errors are relative to `start`. Rejects E_TRUNCATED when the region (or the file) ends
+ * before the end-of-archive marker.
+ */
+export async function walkTarRegion(
+  fh: FileHandle,
+  start: number,
+  length: number,
+  visitor: TarVisitor,
+  options: RegionWalkOptions = {},
+): Promise<TarWalkResult> {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0) {
+    throw new ImgsizeError('E_INTERNAL', `invalid tar region [${start}, ${start} + ${length})`);
+  }
+  const { signal } = options;
+  throwIfAborted(signal);
+  const state = new TarHeaderState(resolveLimits(options.limits));
+  const r = new RegionReader(fh, start, length, options.pread);
+  await r.clampToFile();
+  const hasData = visitor.data !== undefined;
+  let off = 0;
+  for (;;) {
+    throwIfAborted(signal);
+    if (off + BLOCK_SIZE > r.end) {
+      if (off < r.end) throw truncatedError('header', off);
+      if (off === 0) throw truncatedError('empty', 0);
+      if (state.afterZeroBlock) throw truncatedError('zero', off - BLOCK_SIZE);
+      throw truncatedError('marker', off);
+    }
+    const [buf, boff] = await r.block(off);
+    const res = state.block(buf, boff, off);
+    off += BLOCK_SIZE;
+    if (res === BLOCK_ENTRY) {
+      const h = state.entry!;
+      const name = h.name;
+      const payload = off;
+      const size = h.size;
+      let wanted = visitor.entry(h);
+      if (isThenable(wanted)) wanted = await wanted;
+      throwIfAborted(signal);
+      const checked = checkRanges(wanted, name, size);
+      const ranges = hasData ? checked : [];
+      for (const [a, b] of ranges) {
+        let cur = payload + a;
+        const stop = payload + b;
+        const avail = Math.min(stop, r.end);
+        while (cur < avail) {
+          throwIfAborted(signal);
+          const piece = await r.data(cur, avail - cur);
+          const p = visitor.data!(cur - payload, piece);
+          if (isThenable(p)) await p;
+          cur += piece.length;
+        }
+        if (stop > r.end) throw truncatedError('payload', r.end, name);
+      }
+      const p = visitor.entryEnd?.(h);
+      if (isThenable(p)) await p;
+      off = payload + padded(size);
+      if (off > r.end) throw truncatedError(r.end < payload + size ? 'payload' : 'padding', r.end, name);
+    } else if (res === BLOCK_META) {
+      const size = state.metaSize;
+      if (off + size > r.end) throw truncatedError('meta', off - BLOCK_SIZE);
+      const [mbuf, moff] = await r.bytes(off, size);
+      state.meta(mbuf.subarray(moff, moff + size));
+      off += padded(size);
+      if (off > r.end) throw truncatedError('padding', r.end);
+    } else if (res === BLOCK_END) {
+      let pos = off;
+      while (state.trailingWanted > 0 && pos < r.end) {
+        const n = Math.min(state.trailingWanted, r.end - pos);
+        const [tbuf, toff] = await r.bytes(pos, n);
+        state.trailing(tbuf, toff, toff + n);
+        pos += n;
+      }
+      return { entries: state.entries, tarBytes: state.tarBytes, warnings: state.warnings.slice() };
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** imgsize version, written into every report. */
+export const VERSION = '0.1.0';

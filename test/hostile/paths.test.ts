@@ -1,0 +1,207 @@
+/**
+ * Hostile entry names: `..`, absolute paths, NUL, invalid UTF-8, very long components, deep
+ * paths, symlink chains and loops. They are reported faithfully (the clean path is what the
+ * overlay uses, and a warning per layer quotes the raw name when cleaning changed it in a way
+ * that matters: docs/RELIABILITY.md, "Paths"), never used to touch the local filesystem, and
+ * escaped by the terminal renderer so they cannot drive the terminal.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeImage } from '../../packages/core/src/analyze.js';
+import type { LoadedImage } from '../../packages/core/src/model.js';
+import { openDockerArchive } from '../../packages/core/src/sources/docker-archive.js';
+import { openOciLayout } from '../../packages/core/src/sources/oci-layout.js';
+import { pairProblems, runBoth } from '../fuzz/harness.js';
+import { endMarker, entry, paxEntry, paxRecord, simpleTar, type SimpleEntry } from '../fuzz/raw-tar.js';
+import { archiveEntries, archiveOf, sha256 } from './helpers.js';
+
+const CLI = join(__dirname, '../../packages/cli/dist/main.js');
+const TAG = `imgsize-pwned-${process.pid}`;
+let dir: string;
+let cwd: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'imgsize-paths-'));
+  cwd = mkdtempSync(join(tmpdir(), 'imgsize-paths-cwd-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+/** Everything a careless extractor would have created from the hostile archives below. */
+function pwned(): string[] {
+  const hits = readdirSync(tmpdir()).filter((n) => n.includes(TAG));
+  for (const p of ['/etc/imgsize-pwned-abs', join(cwd, 'tmp'), join(cwd, 'l0'), join(cwd, 'manifest.json'), join(dir, '..', TAG)]) if (existsSync(p)) hits.push(p);
+  return hits;
+}
+
+/** A layer that tries every way out of the image root. */
+function escapingLayer(): Buffer {
+  return simpleTar([
+    { name: `../../../../../../../tmp/${TAG}-dotdot`, content: 'pwned' },
+    { name: `/tmp/${TAG}-absolute`, content: 'pwned' },
+    { name: 'etc/imgsize-pwned-abs', content: 'fine: inside the image' },
+    { name: 'evil', type: 'symlink', linkname: '/tmp' },
+    { name: `evil/${TAG}-via-symlink`, content: 'pwned' },
+    { name: 'up', type: 'symlink', linkname: '../../../../../../tmp' },
+    { name: `up/${TAG}-via-relative-symlink`, content: 'pwned' },
+    { name: 'passwd-link', type: 'hardlink', linkname: '/etc/passwd' },
+    { name: `a/b/../../../../tmp/${TAG}-mixed`, content: 'pwned' },
+  ]);
+}
+
+describe('hostile paths are never used on the local filesystem', () => {
+  it('an archive whose entries climb out of the root creates nothing, on either reader, and reports the entries where an extractor confined to the root would put them', async () => {
+    expect(pwned()).toEqual([]);
+    const outer: SimpleEntry[] = [
+      ...archiveEntries([escapingLayer()]),
+      // outer archive entries that try the same
+      { name: `../../../../tmp/${TAG}-outer`, content: 'pwned' },
+      { name: `/tmp/${TAG}-outer-abs`, content: 'pwned' },
+    ];
+    const bytes = simpleTar(outer);
+    const prev = process.cwd();
+    process.chdir(cwd);
+    try {
+      const { file, stream } = await runBoth(bytes, { dir, timeoutMs: 10_000, chunks: [333] });
+      expect(pairProblems(file, stream)).toEqual([]);
+      expect(file.kind).toBe('report');
+      const img: LoadedImage = await openDockerArchive(writeTo('hostile.tar', bytes)).load();
+      const paths = img.layers[0]!.scan.entries.map((e) => e.path);
+      expect(paths).toEqual([
+        `tmp/${TAG}-dotdot`,
+        `tmp/${TAG}-absolute`,
+        'etc/imgsize-pwned-abs',
+        'evil',
+        `evil/${TAG}-via-symlink`,
+        'up',
+        `up/${TAG}-via-relative-symlink`,
+        'passwd-link',
+        `tmp/${TAG}-mixed`,
+      ]);
+      const warnings = (file as { report: { warnings: string[] } }).report.warnings;
+      expect(warnings).toContainEqual(`layer 0: entry name "../../../../../../../tmp/${TAG}-dotdot" has ".." segments (resolved inside the image root, as containerd would; Docker refuses such layers) (and 1 more)`);
+      expect(warnings).toContainEqual(`layer 0: entry name "/tmp/${TAG}-absolute" is absolute (read relative to the image root)`);
+    } finally {
+      process.chdir(prev);
+    }
+    expect(pwned()).toEqual([]);
+  });
+
+  it('the same through an OCI layout directory, and through the CLI', async () => {
+    const layer = escapingLayer();
+    const layout = join(dir, 'layout');
+    mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+    const cfg = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } });
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(cfg)}`, size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }],
+    });
+    for (const b of [layer, Buffer.from(cfg), Buffer.from(manifest)]) writeFileSync(join(layout, 'blobs', 'sha256', sha256(b)), b);
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: manifest.length }] }));
+    const r = await analyzeImage(openOciLayout(layout));
+    expect(r.summary.files).toBeGreaterThan(0);
+    if (existsSync(CLI)) {
+      const res = spawnSync('node', [CLI, 'analyze', writeTo('cli.tar', archiveOf([layer])), '--json'], { cwd, encoding: 'utf8', timeout: 60_000 });
+      expect(res.status, res.stderr).toBe(0);
+    }
+    expect(pwned()).toEqual([]);
+  });
+});
+
+describe('hostile names are reported faithfully', () => {
+  it('invalid UTF-8, control characters and very long components keep their bytes; cleaning that matters is a warning', async () => {
+    const layer = Buffer.concat([
+      entry({ name: Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x74, 0x78, 0x74]) }, 'b'), // "bad\xff\xfe.txt"
+      entry({ name: 'esc\u001b[31mred\rcr' }, 'c'),
+      paxEntry(paxRecord('path', `long/${'c'.repeat(300)}`)),
+      entry({ name: 'long-ustar' }, 'd'),
+      entry({ name: './dot/./slash//x' }, 'e'),
+      endMarker(),
+    ]);
+    const bytes = archiveOf([layer]);
+    const { file, stream } = await runBoth(bytes, { dir, timeoutMs: 10_000 });
+    expect(pairProblems(file, stream)).toEqual([]);
+    const img = await openDockerArchive(writeTo('names.tar', bytes)).load();
+    expect(img.layers[0]!.scan.entries.map((e) => e.path)).toEqual([
+      'bad\ufffd\ufffd.txt',
+      'esc\u001b[31mred\rcr',
+      `long/${'c'.repeat(300)}`,
+      'dot/slash/x',
+    ]);
+    const warnings = img.layers[0]!.scan.warnings;
+    expect(warnings).toContain('entry name "bad\ufffd\ufffd.txt" is not valid UTF-8 (invalid bytes shown as U+FFFD, so different names may look the same)');
+    // ./ prefixes and doubled slashes are everyday tar output: no warning.
+    expect(warnings.some((w) => w.includes('dot/'))).toBe(false);
+  });
+
+  it('a NUL in a pax name is E_BAD_TAR (Go refuses it too), never a silently shortened name', async () => {
+    const layer = Buffer.concat([paxEntry(paxRecord('path', 'nul\u0000inside')), entry({ name: 'nul' }, 'a'), endMarker()]);
+    const { file, stream } = await runBoth(archiveOf([layer]), { dir, timeoutMs: 10_000 });
+    expect(pairProblems(file, stream)).toEqual([]);
+    expect(file.kind === 'error' && file.message).toMatch(/pax header at offset 0: path contains a NUL byte/);
+  });
+
+  it('symlink chains and loops inside a layer are resolved with a hop limit, never followed forever', async () => {
+    const chain: SimpleEntry[] = [{ name: 'target/', type: 'dir' }, { name: 'target/file', content: 'x'.repeat(1000) }];
+    for (let i = 0; i < 200; i++) chain.push({ name: `c${i}`, type: 'symlink', linkname: i === 199 ? 'target' : `c${i + 1}` });
+    chain.push({ name: 'loop-a', type: 'symlink', linkname: 'loop-b' }, { name: 'loop-b', type: 'symlink', linkname: 'loop-a/x' });
+    chain.push({ name: 'self', type: 'symlink', linkname: 'self/self/self' });
+    // package metadata whose files are reached only through the chain and the loops
+    chain.push({ name: 'var/lib/dpkg/status', content: 'Package: p\nStatus: install ok installed\nVersion: 1\n\n' });
+    chain.push({ name: 'var/lib/dpkg/info/p.list', content: '/c0/file\n/loop-a/x\n/self/y\n/c150/file\n' });
+    const t0 = Date.now();
+    const { file, stream } = await runBoth(archiveOf([simpleTar(chain)]), { dir, timeoutMs: 10_000 });
+    expect(pairProblems(file, stream)).toEqual([]);
+    expect(file.kind).toBe('report');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('symlink chains and loops in the archive itself end with a clean error', async () => {
+    const base = archiveEntries([simpleTar([{ name: 'a', content: 'a' }])]);
+    const loop = simpleTar([...base.filter((e) => e.name !== 'manifest.json'), { name: 'manifest.json', type: 'symlink', linkname: 'm2' }, { name: 'm2', type: 'symlink', linkname: 'manifest.json' }]);
+    // manifest.json -> m/hop1 -> m/hop2 -> ... -> m/hop29 -> m/real.json: more hops than followed
+    const deep: SimpleEntry[] = base.map((e) => (e.name === 'manifest.json' ? { ...e, name: 'm/real.json' } : e));
+    deep.push({ name: 'manifest.json', type: 'symlink', linkname: 'm/hop1' });
+    for (let i = 1; i < 30; i++) deep.push({ name: `m/hop${i}`, type: 'symlink', linkname: i === 29 ? 'real.json' : `hop${i + 1}` });
+    for (const [what, bytes] of [['loop', loop], ['30 hops', simpleTar(deep)]] as const) {
+      const { file, stream } = await runBoth(bytes, { dir, timeoutMs: 10_000 });
+      expect(pairProblems(file, stream), what).toEqual([]);
+      expect(file.kind === 'error' && file.code, what).toBe('E_NO_MANIFEST');
+    }
+  });
+});
+
+describe('terminal output cannot be driven by names and instructions', () => {
+  const payloads = ['\u001b[31mRED', '\u001b]0;pwned-title\u0007', 'cr\rover', 'bell\u0007', 'csi\u009b2J'];
+
+  it.skipIf(!existsSync(CLI))('the raw ESC byte never reaches stdout (file names, instructions, whiteouts)', () => {
+    const l1 = simpleTar([
+      ...payloads.map((p, i) => ({ name: `dir/${p}-${i}`, content: 'x'.repeat(1000 * (i + 1)) })),
+      { name: 'var/lib/dpkg/status', content: `Package: evil\u001b[31m\nStatus: install ok installed\nVersion: 1\u001b[2J\n\n` },
+    ]);
+    // the second layer deletes and overwrites them, so they show in the wasted-paths table too
+    const l2 = simpleTar([...payloads.map((p, i) => ({ name: `dir/.wh.${p}-${i}`, content: '' })), { name: `dir/${payloads[0]}-0`, content: 'y' }]);
+    const bytes = archiveOf([l1, l2], { history: payloads.map((p) => `RUN echo ${p}`).slice(0, 2) });
+    const path = writeTo('escapes.tar', bytes);
+    for (const args of [['analyze', path], ['analyze', path, '--format', 'markdown'], ['analyze', '-']]) {
+      const r = spawnSync('node', [CLI, ...args], { input: args.includes('-') ? bytes : undefined, encoding: 'latin1', timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', COLUMNS: '200' } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(100);
+      expect(r.stdout, args.join(' ')).not.toMatch(/[\u001b\u0007\u009b\r]/);
+      expect(r.stderr, args.join(' ')).not.toMatch(/[\u001b\u0007\u009b\r]/);
+    }
+  });
+});
+
+function writeTo(name: string, bytes: Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
