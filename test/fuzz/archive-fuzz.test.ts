@@ -32,10 +32,19 @@ const CASE_TIMEOUT_MS = 10_000;
 const MS_PER_100_RUNS = 20_000;
 
 let dir: string;
+/** Outcomes seen (fast path), for the summary line: how deep the cases got. */
+const outcomes = new Map<string, number>();
+let rssBase = 0;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'imgsize-fuzz-'));
+  rssBase = process.memoryUsage().rss;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
+  const hist = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  process.stdout.write(`[fuzz] seed ${SEED}: ${total} cases, 2 readers each; outcomes: ${hist}\n`);
+});
 
 const params = (runs: number, salt: number): fc.Parameters<unknown> => ({
   seed: SEED + salt,
@@ -49,7 +58,11 @@ const params = (runs: number, salt: number): fc.Parameters<unknown> => ({
 
 async function check(bytes: Buffer, chunks: number[], limits?: Record<string, number>, image?: string): Promise<void> {
   const { file, stream } = await runBoth(bytes, { dir, timeoutMs: CASE_TIMEOUT_MS, chunks, limits, image });
+  const key = file.kind === 'error' ? file.code : file.kind;
+  outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
   expect(pairProblems(file, stream)).toEqual([]);
+  // Bounded memory: inputs are a few KB; nothing may make the process balloon.
+  expect(process.memoryUsage().rss - rssBase).toBeLessThan(768 * 2 ** 20);
 }
 
 async function toBuffer(write: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<Buffer> {

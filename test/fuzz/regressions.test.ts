@@ -115,6 +115,34 @@ describe('regressions (fuzz suite)', () => {
     expect((o as { message: string }).message).toMatch(/path contains a NUL byte/);
   });
 
+  it('layer-starting-with-bracket-taken-for-json: a layer whose first entry is named "[" was kept as JSON, not scanned, by the stream reader only (seed 41, long run)', async () => {
+    for (const name of ['[', '{"a":1}', '  [x']) {
+      const layer = simpleTar([{ name, content: 'x' }]);
+      const r = report(await both(simpleTar(archive([layer]))));
+      expect(r.layers[0]!.entries, name).toBe(1);
+    }
+  });
+
+  it('json-documents-that-look-like-something-else: "ustar" at byte 257 of manifest.json, or 600 bytes of whitespace before it, made the stream reader drop it', async () => {
+    const entries = archive([layerA]);
+    const m = entries.find((e) => e.name === 'manifest.json')!;
+    const text = String(m.content);
+    // a JSON string member placed so that "ustar" lands at byte 257
+    const withUstar = `[{"Pad":"${'p'.repeat(257 - 9)}ustar",${text.slice(2)}`;
+    expect(withUstar.indexOf('ustar')).toBe(257);
+    for (const content of [withUstar, `${' '.repeat(600)}${text}`]) {
+      const r = report(await both(simpleTar(entries.map((e) => (e === m ? { ...m, content } : e)))));
+      expect(r.layers).toHaveLength(1);
+    }
+    // the same for the config, an object (which `sniff` checked for tar magic before JSON)
+    const c = entries.find((e) => e.name === 'c.json')!;
+    const cfg = String(c.content);
+    const cfgUstar = `{"Pad":"${'p'.repeat(257 - 8)}ustar",${cfg.slice(1)}`;
+    expect(cfgUstar.indexOf('ustar')).toBe(257);
+    const r = report(await both(simpleTar(entries.map((e) => (e === c ? { ...c, content: cfgUstar } : e)))));
+    expect(r.layers).toHaveLength(1);
+  });
+
   it('octal-garbage-size-read-as-zero: a size field like "0000000x123" was parsed as its octal prefix, misframing the layer silently', async () => {
     const layer = Buffer.concat([entry({ name: 'a', size: '0000000x123\0' }, ''), entry({ name: 'b' }, 'b'), endMarker()]);
     const o = await both(simpleTar(archive([layer])));

@@ -22,7 +22,13 @@ export {
   type PullReport,
   type DirectoryReport,
   FileListSchema,
+  FileRowSchema,
+  LegacyFileRowSchema,
+  HiddenCopySchema,
   type FileList,
+  type FileRow,
+  type LegacyFileRow,
+  type HiddenCopy,
 } from './report-schema.js';
 export type {
   ImageSource,
@@ -73,9 +79,19 @@ export {
   type DirectoryDelta,
   type FindingRef,
 } from './diff/diff-schema.js';
-export { collectFiles, withFiles } from './diff/files.js';
+export { collectFiles, withFiles, type CollectFilesOptions } from './diff/files.js';
 export { looksLikeJson, parseSavedReport, validateSavedReport } from './diff/saved-report.js';
 export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets, type BudgetsInput, type BudgetResult, type BudgetRuleResult } from './budgets/budget-schema.js';
 export { parseBudgets, validateBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
 export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
 export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';
+export {
+  attribute,
+  createCompressionSampler,
+  loadCategoryRules,
+  DEFAULT_CATEGORY_RULES,
+  categorize,
+  type CategoryRule,
+  type AttributeOptions,
+  type Attribution,
+} from './attribution/index.js';

@@ -203,12 +203,28 @@ export const PullSchema = z.object({
 
 export const DirectorySchema = z.object({ path: z.string(), visibleBytes: Bytes, files: Count, depth: Count });
 
+/** A file row as reports before the category/layer columns wrote it: [path, shippedBytes, visibleBytes]. */
+export const LegacyFileRowSchema = z.tuple([z.string(), Bytes, Bytes]);
+
 /**
- * Per-path data for later diffs (`analyze --include-files` only). One row per regular-file path any
- * layer ships, sorted by path: [path, shippedBytes (all layers' copies), visibleBytes (final fs)].
+ * A hidden copy of a path: [layer that shipped it, bytes, layer that hid it (overwrite or whiteout)].
+ */
+export const HiddenCopySchema = z.tuple([Count, Bytes, Count]);
+
+/**
+ * One regular-file path: [path, shippedBytes (all layers' copies), visibleBytes (final fs),
+ * category id (of the visible copy, else of the last shipped copy), layer that wrote the visible
+ * copy (null when the path is not visible), hidden copies (omitted when there are none)].
+ */
+export const FileRowSchema = z.tuple([z.string(), Bytes, Bytes, z.string(), Count.nullable(), z.array(HiddenCopySchema).optional()]);
+
+/**
+ * Per-path data for later diffs and the HTML report (`analyze --include-files` only). One row per
+ * regular-file path any layer ships, sorted by path (see FileRowSchema); saved reports with the
+ * older 3-column rows still parse.
  */
 export const FileListSchema = z.object({
-  entries: z.array(z.tuple([z.string(), Bytes, Bytes])),
+  entries: z.array(z.union([FileRowSchema, LegacyFileRowSchema])),
 });
 
 export const ReportSchema = z.object({
@@ -246,6 +262,9 @@ export type Finding = z.infer<typeof FindingSchema>;
 export type PullReport = z.infer<typeof PullSchema>;
 export type DirectoryReport = z.infer<typeof DirectorySchema>;
 export type FileList = z.infer<typeof FileListSchema>;
+export type FileRow = z.infer<typeof FileRowSchema>;
+export type LegacyFileRow = z.infer<typeof LegacyFileRowSchema>;
+export type HiddenCopy = z.infer<typeof HiddenCopySchema>;
 
 /** JSON Schema (draft 2020-12) of the report, generated from the zod schema. */
 export function reportJsonSchema(): unknown {

@@ -1,13 +1,14 @@
 /** `imgsize analyze <source>`: parse options → core analyzeImage → render. */
-import { evaluateBudgets, parseBudgets, type BudgetResult, type Report } from '@imgsize/core';
+import { evaluateBudgets, loadCategoryRules, parseBudgets, type BudgetResult, type Report } from '@imgsize/core';
 import { renderAnalyzeTerminal } from '../render/terminal.js';
 import { renderBudgetsTerminal } from '../render/budget.js';
 import { renderAnalyzeMarkdown } from '../render/markdown.js';
+import { renderAnalyzeHtml } from '../render/html/index.js';
 import { createStyle } from '../style.js';
 import { EXIT_BUDGET, EXIT_OK, UsageError } from '../cli-error.js';
 import { openInput } from '../open-input.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
-import { analyzeSource, loadReportInput, parseBandwidthOption, parseTop, readTextFile } from './diff.js';
+import { analyzeSource, loadReportInput, parseBandwidthOption, parseTop, readTextFile, writeHtmlReport } from './diff.js';
 import type { CommandContext } from './context.js';
 
 export const ANALYZE_HELP = `Usage: imgsize analyze <source> [options]
@@ -20,7 +21,9 @@ Options:
   --image <repo:tag>     pick one image from an archive holding several
   --top <n>              rows per list (default 10 terminal, 25 markdown)
   --bandwidth <bw>       for pull-time estimates, e.g. 1Gbps (default), 200Mbps, 50MB/s
+  --rules <file>         extra category rules (JSON; see docs/categories.md), tried before the defaults
   --include-files        add per-path data to the JSON report, for a later 'imgsize diff'
+  --html <file>          also write a self-contained HTML report (treemap, layers, findings)
   --budget <file>        check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):
                          exit 1 when a rule fails
   --baseline <report>    saved report (or image) the budget's regression rules compare to
@@ -37,8 +40,10 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     top: { type: 'string' },
     bandwidth: { type: 'string' },
     'include-files': { type: 'boolean' },
+    html: { type: 'string' },
     budget: { type: 'string' },
     baseline: { type: 'string' },
+    rules: { type: 'string' },
     ...SOURCE_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one <source>');
@@ -59,12 +64,18 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
   let report: Report = await analyzeSource(openInput(positionals[0]!, ctx, sourceOptions), ctx, {
     image: values.image as string | undefined,
     bandwidth,
-    includeFiles: Boolean(values['include-files']),
+    // The HTML report's treemap is drawn from the per-path rows.
+    includeFiles: Boolean(values['include-files']) || values.html !== undefined,
+    rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules as string, 'category rules')),
   });
   let result: BudgetResult | undefined;
   if (budgets) {
     result = evaluateBudgets(report, budgets.budgets, baseline?.report, { source: budgetPath, warnings: budgets.warnings });
     report = { ...report, budgets: result };
+  }
+  if (values.html !== undefined) {
+    await writeHtmlReport(values.html as string, renderAnalyzeHtml(report), ctx);
+    if (!values['include-files']) report = { ...report, files: undefined };
   }
   if (format === 'json') ctx.stdout.write(stringifyReport(report));
   else if (format === 'markdown') ctx.stdout.write(renderAnalyzeMarkdown(report, { top }));
@@ -77,7 +88,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
 }
 
 /**
- * The report as indented JSON, except `files.entries`: one `[path, shipped, visible]` row per line,
+ * The report as indented JSON, except `files.entries`: one `[path, shipped, visible, …]` row per line,
  * which keeps `--include-files` output compact (JSON.stringify would spread each row over 5 lines).
  */
 export function stringifyReport(report: Report): string {

@@ -4,7 +4,7 @@
  * Also home of the input helpers `analyze --baseline/--budget` share: reading a saved report or
  * analysing a source, and reading text files with clear errors.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import {
   analyzeImage,
   diffReports,
@@ -16,6 +16,7 @@ import {
   createMemoryLayerCache,
   type ImageSource,
   type LayerCache,
+  type CategoryRule,
   type OpenSourceOptions,
   type LoadedImage,
   type Report,
@@ -27,6 +28,8 @@ import { SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-option
 import { createProgress } from '../progress.js';
 import { renderDiffTerminal } from '../render/diff-terminal.js';
 import { renderDiffMarkdown } from '../render/markdown.js';
+import { renderDiffHtml } from '../render/html/index.js';
+import { formatBytes } from '../format.js';
 import { createStyle } from '../style.js';
 import type { CommandContext } from './context.js';
 
@@ -42,6 +45,7 @@ Options:
   --image <repo:tag>     pick one image from archives holding several (both sides)
   --top <n>              rows per list (default 10 terminal, 25 markdown)
   --bandwidth <bw>       for pull-time estimates, e.g. 1Gbps (default), 200Mbps, 50MB/s
+  --html <file>          also write a self-contained HTML report (category bars, treemap of changes)
   --quiet                no progress on stderr
   --debug                stack traces for errors
 
@@ -54,6 +58,7 @@ export async function runDiff(args: string[], ctx: CommandContext): Promise<numb
     image: { type: 'string' },
     top: { type: 'string' },
     bandwidth: { type: 'string' },
+    html: { type: 'string' },
     ...SOURCE_OPTIONS,
   });
   if (positionals.length !== 2) throw new UsageError('diff takes exactly two arguments: <before> <after>');
@@ -72,6 +77,7 @@ export async function runDiff(args: string[], ctx: CommandContext): Promise<numb
     before: { ref: beforeRef === '-' ? 'stdin' : beforeRef, origin: before.origin },
     after: { ref: afterRef === '-' ? 'stdin' : afterRef, origin: after.origin },
   });
+  if (values.html !== undefined) await writeHtmlReport(values.html as string, renderDiffHtml(diff, before.report, after.report), ctx);
   if (format === 'json') ctx.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
   else if (format === 'markdown') ctx.stdout.write(renderDiffMarkdown(diff, { top }));
   else ctx.stdout.write(renderDiffTerminal(diff, { width: ctx.width, style: createStyle(ctx.stdout as NodeJS.WriteStream), top }));
@@ -109,6 +115,8 @@ export interface ReportInputOptions {
   sourceOptions?: OpenSourceOptions | undefined;
   /** Shared between the two sides of a diff so a common base layer is scanned once. */
   layerCache?: LayerCache | undefined;
+  /** Category rules (--rules), default DEFAULT_CATEGORY_RULES. */
+  rules?: CategoryRule[] | undefined;
 }
 
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
@@ -149,12 +157,13 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       onProgress: label ? (p) => progress.update({ ...p, layer: `${label}${p.layer ? ` ${p.layer}` : ''}` }) : progress.update,
       image: o.image,
       layerCache: o.layerCache,
+      rules: o.rules,
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {
     progress.done();
   }
-  return loaded ? withFiles(report, loaded) : report;
+  return loaded ? withFiles(report, loaded, { rules: o.rules }) : report;
 }
 
 /** Reads a whole text file; a missing or unreadable file is E_IO naming what it was for. */
@@ -166,6 +175,18 @@ export async function readTextFile(path: string, what: string): Promise<string> 
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new ImgsizeError('E_IO', `reading ${what} ${path}: ${why}`, { cause: e });
   }
+}
+
+/** Writes an HTML report to `path` (E_IO naming it when that fails) and says so on stderr. */
+export async function writeHtmlReport(path: string, html: string, ctx: CommandContext): Promise<void> {
+  try {
+    await writeFile(path, html, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new ImgsizeError('E_IO', `writing HTML report ${path}: ${why}`, { cause: e });
+  }
+  if (!ctx.quiet) ctx.stderr.write(`imgsize: wrote ${path} (${formatBytes(Buffer.byteLength(html))})\n`);
 }
 
 /** First bytes of a regular file, or undefined when it cannot be opened (the source opener reports that). */

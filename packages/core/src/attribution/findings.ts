@@ -571,6 +571,9 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
       });
     }
   }
+  // Rules run in priority order (that decides which finding claims a byte); users read them
+  // largest first, counted savings before informational ones.
+  findings.sort((a, b) => Number(b.countedInSavings) - Number(a.countedInSavings) || b.bytes - a.bytes);
   return {
     findings,
     savings: { bytes: savedBytes, compressedBytes: savedCompressed, pullSeconds: (savedCompressed * 8) / bw },

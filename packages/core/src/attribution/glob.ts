@@ -111,9 +111,7 @@ function parse(p: string, nested: boolean): Parsed & { end: number } {
       i = j;
       continue;
     }
-    if (c === '}' || (c === ',' && !nested)) {
-      if (c === '}') throw new GlobSyntaxError(`unmatched "}" in "${p}"`);
-    }
+    if (c === '}') throw new GlobSyntaxError(`unmatched "}" in "${p}"`);
     if (c === '\\') {
       const n = p[i + 1];
       if (n === undefined) throw new GlobSyntaxError(`pattern "${p}" ends with "\\"`);

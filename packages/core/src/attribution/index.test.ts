@@ -63,7 +63,7 @@ describe('attribute', () => {
   });
 
   it('rejects a bad bandwidth', () => {
-    expect(() => analyze(SPEC, { bandwidthBitsPerSecond: 0 })).toThrow(RangeError);
+    expect(() => analyze(SPEC, { bandwidthBitsPerSecond: 0 })).toThrow(/bandwidth must be a positive number/);
   });
 });
 

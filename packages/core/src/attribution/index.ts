@@ -3,9 +3,10 @@
  * cost to pull, and what could be saved (findings). `attribute` is pure: a loaded image and its
  * overlay in, report sections out.
  */
+import { ImgsizeError } from '../errors.js';
 import { mapHistoryToLayers } from '../image-config.js';
 import type { LoadedImage, ScannedEntry } from '../model.js';
-import type { HiddenFile, OverlayResult } from '../overlay.js';
+import type { OverlayResult } from '../overlay.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
 import { compileRules, resolveAppDirs } from './categorize.js';
 import { ENTRY_COST, priorCsize } from './compression.js';
@@ -98,9 +99,10 @@ export function envCacheRules(env: ReadonlyMap<string, string>): CategoryRule[] 
   for (const [key, category, sub] of ENV_CACHE_DIRS) {
     const v = env.get(key);
     if (!v) continue;
-    for (const dir of v.split(key === 'CONDA_PKGS_DIRS' ? ',' : /\n/)) {
+    for (const dir of key === 'CONDA_PKGS_DIRS' ? v.split(',') : [v]) {
       const d = dir.trim().replace(/\/+$/, '');
-      if (!d.startsWith('/') || d === '' || d.split('/').filter(Boolean).length === 0) continue;
+      // Relative paths and `/` itself name no cache directory.
+      if (!d.startsWith('/')) continue;
       out.push({ category, match: `${escapeGlob(d)}${sub}/**` });
     }
   }
@@ -176,7 +178,7 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
     files.push({ path: v.path, layer: v.layer, size: v.entry.size, csize: csizeOf(v.entry, v.layer), visible: true, category: catOf(v.path, v.layer, owner), owner });
   }
   for (const h of overlay.hidden) {
-    const owner = pkgs.hiddenOwner.get(h as HiddenFile);
+    const owner = pkgs.hiddenOwner.get(h);
     files.push({
       path: h.path,
       layer: h.layer,
@@ -202,7 +204,9 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
 /** Computes categories, packages, findings, pull estimate and directories of a loaded image. */
 export function attribute(image: LoadedImage, overlay: OverlayResult, options: AttributeOptions = {}): Attribution {
   const bandwidth = options.bandwidthBitsPerSecond ?? DEFAULT_BANDWIDTH_BITS_PER_SECOND;
-  if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new RangeError(`bandwidth must be a positive number of bit/s, got ${bandwidth}`);
+  if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) {
+    throw new ImgsizeError('E_USAGE', `bandwidth must be a positive number of bit/s, got ${bandwidth}`);
+  }
   const { analyzed, packages, labels, layerCompressed, warnings } = prepareAttribution(image, overlay, options);
   const files = analyzed.files;
 

@@ -133,6 +133,7 @@ const CASES: Array<[string, number, string, string?]> = [
   ['/usr/bin/git', 3, 'os-base', 'dpkg:git'],
   ['/usr/bin/git', 3, 'other'],
   ['/app/serve.py', 5, 'app'],
+  ['/app/serve.py', 0, 'app'],
   ['/srv/api/main.py', 5, 'app'],
   ['/opt/app/run.sh', 5, 'app'],
   ['/workspace/train.py', 5, 'app'],

@@ -113,8 +113,8 @@ const BUILD_DEBS =
  * The default rule table, first match wins. Order matters: caches and VCS first (a pip cache full
  * of CUDA wheels is still a cache), then tests, bytecode and docs (they are in every package),
  * CUDA devel before CUDA libraries (both live under /usr/local/cuda), CUDA before torch (torch/lib
- * bundles CUDA), build tools, then rules by owning package, OS bookkeeping, the OS base layer,
- * the application and `other`.
+ * bundles CUDA), build tools, then rules by owning package, OS bookkeeping, the application,
+ * the OS base layer and `other`.
  */
 export const DEFAULT_CATEGORY_RULES: readonly CategoryRule[] = [
   { category: 'vcs', match: ['**/.git/**', '**/.git', '**/.hg/**', '**/.svn/**'] },
@@ -236,8 +236,9 @@ export const DEFAULT_CATEGORY_RULES: readonly CategoryRule[] = [
   },
   { category: 'other', match: ['var/log/**'] },
   { category: 'os-base', package: ['dpkg:*'] },
-  { category: 'os-base', firstLayer: true },
+  // The application before the first layer: a squashed single-layer image still has an app.
   { category: 'app', appDir: true },
+  { category: 'os-base', firstLayer: true },
   { category: 'other' },
 ];
 

@@ -1,33 +1,63 @@
 /**
- * Per-path data for diffs (`analyze --include-files`): for every regular-file path any layer
- * ships, its shipped bytes (all copies) and its visible bytes in the final filesystem. Computed
- * from the same overlay the report uses, so the shipped column sums to `summary.contentBytes`.
+ * Per-path data for diffs and the HTML report (`analyze --include-files`): for every regular-file
+ * path any layer ships, its shipped bytes (all copies), its visible bytes in the final filesystem,
+ * its category, the layer that wrote the visible copy and the hidden copies. Computed from the same
+ * overlay and category rules the report uses, so the shipped column sums to `summary.contentBytes`.
  */
+import { prepareAttribution, type CategoryRule } from '../attribution/index.js';
 import type { LoadedImage } from '../model.js';
 import { applyOverlay } from '../overlay.js';
-import type { FileList, Report } from '../report-schema.js';
+import type { FileList, FileRow, HiddenCopy, Report } from '../report-schema.js';
+
+export interface CollectFilesOptions {
+  /** Category rule table: pass the one the report was built with (default DEFAULT_CATEGORY_RULES). */
+  rules?: readonly CategoryRule[] | undefined;
+}
+
+interface Row {
+  path: string;
+  shipped: number;
+  visible: number;
+  category: string | undefined;
+  layer: number | null;
+  hidden: HiddenCopy[];
+  /** Layer of the copy `category` came from (visible copy wins, else the highest layer). */
+  categoryLayer: number;
+}
 
 /** Returns the per-path file list of a loaded image (pure). */
-export function collectFiles(image: LoadedImage): FileList {
+export function collectFiles(image: LoadedImage, options: CollectFilesOptions = {}): FileList {
   const overlay = applyOverlay(image.layers.map((l) => l.scan.entries));
-  const rows = new Map<string, [string, number, number]>();
-  const row = (p: string): [string, number, number] => {
-    const path = `/${p}`;
-    let r = rows.get(path);
-    if (!r) rows.set(path, (r = [path, 0, 0]));
-    return r;
-  };
-  for (const v of overlay.visible) {
-    const r = row(v.path);
-    r[1] += v.entry.size;
-    r[2] += v.entry.size;
+  const { analyzed } = prepareAttribution(image, overlay, { rules: options.rules });
+  const rows = new Map<string, Row>();
+  for (const f of analyzed.files) {
+    let r = rows.get(f.path);
+    if (!r) rows.set(f.path, (r = { path: `/${f.path}`, shipped: 0, visible: 0, category: undefined, layer: null, hidden: [], categoryLayer: -1 }));
+    r.shipped += f.size;
+    if (f.visible) {
+      r.visible += f.size;
+      r.layer = f.layer;
+      r.category = f.category;
+      r.categoryLayer = Number.POSITIVE_INFINITY;
+    } else {
+      r.hidden.push([f.layer, f.size, f.hiddenBy ?? f.layer]);
+      if (f.layer >= r.categoryLayer) {
+        r.category = f.category;
+        r.categoryLayer = f.layer;
+      }
+    }
   }
-  for (const h of overlay.hidden) row(h.path)[1] += h.size;
-  const entries = [...rows.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const entries: FileRow[] = [...rows.values()]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((r): FileRow => {
+      if (r.hidden.length === 0) return [r.path, r.shipped, r.visible, r.category ?? 'other', r.layer];
+      r.hidden.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
+      return [r.path, r.shipped, r.visible, r.category ?? 'other', r.layer, r.hidden];
+    });
   return { entries };
 }
 
 /** Returns `report` with its `files` section filled from `image` (the image the report was built from). */
-export function withFiles(report: Report, image: LoadedImage): Report {
-  return { ...report, files: collectFiles(image) };
+export function withFiles(report: Report, image: LoadedImage, options: CollectFilesOptions = {}): Report {
+  return { ...report, files: collectFiles(image, options) };
 }

@@ -5,11 +5,13 @@
  * CLI and no temp file. An inspect call first gives a clear "not found" and the image id.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { ImgsizeError, throwIfAborted, withContext } from '../errors.js';
+import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../errors.js';
 import type { ImageSource, LoadedImage, LoadOptions } from '../model.js';
 import { openDockerArchive } from './docker-archive.js';
 
@@ -125,7 +127,19 @@ export function openDaemon(image: string, options: DaemonSourceOptions = {}): Im
 
 async function loadDaemon(image: string, opts: DaemonSourceOptions, load: LoadOptions): Promise<LoadedImage> {
   const endpoint = resolveDaemonEndpoint(opts.dockerHost, opts.env);
-  const docker = new Docker({ ...endpoint.options, timeout: opts.timeoutMs ?? 60_000 });
+  // Our own agent, without keep-alive, destroyed at the end: node's global agent would keep the
+  // engine connections of every load open (found by test/load: 20 loads, 20 sockets left).
+  const agent = endpoint.options.protocol === 'https' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+  try {
+    return await loadWith(image, opts, load, endpoint, agent);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function loadWith(image: string, opts: DaemonSourceOptions, load: LoadOptions, endpoint: DaemonEndpoint, agent: http.Agent): Promise<LoadedImage> {
+  // docker-modem takes `agent` (modem.js), @types/dockerode does not list it.
+  const docker = new Docker({ ...endpoint.options, agent, timeout: opts.timeoutMs ?? 60_000 } as Docker.DockerOptions);
   const handle = docker.getImage(image);
   let inspect: Docker.ImageInspectInfo | undefined;
   throwIfAborted(load.signal);
@@ -139,7 +153,7 @@ async function loadDaemon(image: string, opts: DaemonSourceOptions, load: LoadOp
   let stream: Readable;
   try {
     // docker-modem's `timeout` is a socket idle timeout: the export gets a longer one.
-    const saver = new Docker({ ...endpoint.options, timeout: opts.exportIdleTimeoutMs ?? 300_000 });
+    const saver = new Docker({ ...endpoint.options, agent, timeout: opts.exportIdleTimeoutMs ?? 300_000 } as Docker.DockerOptions);
     stream = (await saver.getImage(image).get()) as unknown as Readable;
   } catch (e) {
     throw daemonError(e, endpoint.display, image, 'starting the image export');
@@ -149,10 +163,29 @@ async function loadDaemon(image: string, opts: DaemonSourceOptions, load: LoadOp
   };
   load.signal?.addEventListener('abort', onAbort, { once: true });
   let loaded: LoadedImage;
+  let broke: unknown;
+  // The export stream failing or ending early means the engine failed (or died): E_DAEMON, not
+  // the E_IO / E_TRUNCATED an archive file would get.
+  async function* exported(): AsyncGenerator<Buffer, void, undefined> {
+    try {
+      for await (const c of stream as AsyncIterable<Buffer>) yield c;
+    } catch (e) {
+      broke = e;
+      throw e;
+    }
+  }
   try {
-    loaded = await openDockerArchive(stream, { name: 'the export stream' }).load({ ...load, image: undefined });
+    loaded = await openDockerArchive(exported(), { name: 'the export stream' }).load({ ...load, image: undefined });
   } catch (e) {
-    throw withContext(e, `exporting ${image} from the container engine at ${endpoint.display}`, 'E_DAEMON');
+    const doing = `exporting ${image} from the container engine at ${endpoint.display}`;
+    if (isImgsizeError(e, 'E_ABORTED')) throw e.wrap(doing);
+    if (broke !== undefined && !isImgsizeError(broke)) {
+      throw new ImgsizeError('E_DAEMON', `${doing}: the export stream broke off (${(broke as Error)?.message ?? String(broke)}); did the engine stop?`, { cause: e });
+    }
+    if (isImgsizeError(e, 'E_TRUNCATED') || isImgsizeError(e, 'E_NOT_AN_ARCHIVE')) {
+      throw new ImgsizeError('E_DAEMON', `${doing}: the export stream ended early; did the engine stop? (${e.message})`, { cause: e });
+    }
+    throw withContext(e, doing, 'E_DAEMON');
   } finally {
     load.signal?.removeEventListener('abort', onAbort);
     if (!stream.destroyed) stream.destroy();

@@ -117,7 +117,7 @@ async function loadArchive(input: ArchiveInput, description: string, options: Lo
     const ctx: LoadContext = { options, limits, scanOpts: scanOptionsFor(options.scan, limits, new LoadBudget(limits), options.signal) };
     if (typeof input === 'string' && input !== '-') return await loadFile(input, description, ctx);
     const stream = typeof input === 'string' ? process.stdin : input;
-    return await loadFromStream(stream as AsyncIterable<Buffer>, description, ctx, undefined);
+    return await loadFromStream(inputErrors(stream as AsyncIterable<Buffer>), description, ctx, undefined);
   } catch (e) {
     throw withContext(e, `reading ${description}`);
   }
@@ -139,14 +139,14 @@ async function loadFile(path: string, description: string, ctx: LoadContext): Pr
     const st = await fh.stat();
     if (!st.isFile()) {
       // A FIFO or character device: not seekable, read it as a stream.
-      return await loadFromStream(fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false }), description, ctx, undefined);
+      return await loadFromStream(inputErrors(fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false })), description, ctx, undefined);
     }
     const head = Buffer.alloc(Math.min(512, st.size));
     await fh.read(head, 0, head.length, 0);
     const kind = sniff(head);
     if (kind === 'tar') return await loadSeekable(fh, st.size, description, ctx);
     const stream = fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false });
-    return await loadFromStream(stream, description, ctx, st.size);
+    return await loadFromStream(inputErrors(stream), description, ctx, st.size);
   } finally {
     await fh.close();
   }
@@ -165,6 +165,34 @@ async function* regionChunks(fh: FileHandle, start: number, length: number): Asy
     if (bytesRead === 0) throw new ImgsizeError('E_TRUNCATED', `unexpected end of file at offset ${pos}`);
     pos += bytesRead;
     yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+  }
+}
+
+/**
+ * Passes the input through, turning its failures into E_IO ("the input could not be read"): a
+ * stream that breaks (a dying `docker save`, a reset socket) is not a bug in imgsize, which is
+ * what any other error reaching the top would be reported as. ImgsizeErrors and aborts keep theirs.
+ */
+async function* inputErrors(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        done = true;
+        throw withContext(e, 'the input stream failed', 'E_IO');
+      }
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) await it.return?.();
   }
 }
 
@@ -374,6 +402,8 @@ class BlobHandler {
   private head: Buffer[] = [];
   private headLen = 0;
   private mode: 'sniff' | 'json' | 'layer' | 'skip' = 'sniff';
+  /** Also keep the bytes as a JSON document (a blob can look like both: see decide()). */
+  private keepJson = false;
   private sink: ByteSink<LayerScan> | undefined;
   private compression: BlobCompression = 'none';
   private failed: ImgsizeError | undefined;
@@ -388,6 +418,7 @@ class BlobHandler {
   write(chunk: Buffer): void | Promise<void> {
     switch (this.mode) {
       case 'layer':
+        if (this.keepJson) this.head.push(chunk);
         return this.feed(chunk);
       case 'json':
         this.head.push(chunk);
@@ -417,17 +448,21 @@ class BlobHandler {
     this.sink?.destroy(e instanceof Error ? e : undefined);
   }
 
+  /**
+   * Decides from the first bytes whether the blob may be a JSON document (kept whole, within the
+   * limits) and whether it may be a layer (scanned). Both can hold: a layer whose first entry is
+   * named `[x` or `{x` starts like JSON, and a JSON document may have "ustar" at byte 257. The
+   * fast path reads whatever the manifest points at, so the stream reader keeps both readings.
+   */
   private decide(): void | Promise<void> {
     const buf = Buffer.concat(this.head);
     this.head = [buf];
     const kind = sniffLayer(buf);
-    if (kind === 'json' || startsLikeJsonArray(buf)) {
+    if (mayBeJson(buf)) {
       const { budget, limits } = this.store;
       if (this.size <= limits.maxMetadataFileBytes && budget.reserveMetadata(this.size)) {
-        this.mode = 'json';
-        return;
-      }
-      if (this.size <= limits.maxMetadataFileBytes) {
+        this.keepJson = true;
+      } else if (this.size <= limits.maxMetadataFileBytes) {
         this.store.notKept.set(
           this.path,
           limitError('maxMetadataBytesTotal', limits, `${this.path} not kept: the archive's JSON documents and metadata files pass ${limits.maxMetadataBytesTotal} bytes together`),
@@ -438,11 +473,11 @@ class BlobHandler {
       this.mode = 'layer';
       this.compression = kind === 'tar' ? 'none' : kind;
       this.sink = createLayerSink(this.compression, this.scanOpts);
-      this.head = [];
+      if (!this.keepJson) this.head = [];
       return this.feed(buf);
     }
-    this.mode = 'skip';
-    this.head = [];
+    this.mode = this.keepJson ? 'json' : 'skip';
+    if (!this.keepJson) this.head = [];
   }
 
   async end(): Promise<void> {
@@ -450,10 +485,11 @@ class BlobHandler {
       const r = this.decide();
       if (r) await r;
     }
-    if (this.mode === 'json') {
+    if (this.keepJson) {
       this.store.json.set(this.path, Buffer.concat(this.head));
       this.head = [];
-    } else if (this.mode === 'layer') {
+    }
+    if (this.mode === 'layer') {
       if (!this.failed) {
         try {
           const scan = await this.sink!.end();
@@ -471,10 +507,19 @@ class BlobHandler {
   }
 }
 
-/** `manifest.json` is a JSON array, which `sniff` (objects only) does not claim. */
-function startsLikeJsonArray(buf: Buffer): boolean {
-  const t = buf.toString('latin1', 0, Math.min(buf.length, 64)).trimStart();
-  return t.startsWith('[');
+/**
+ * True when the bytes may start a JSON array or object (manifest.json, index.json, manifests,
+ * configs): after an optional BOM and whitespace comes `{` or `[`, or only whitespace so far.
+ * Documents that start otherwise cannot be any of those (E_BAD_MANIFEST either way).
+ */
+function mayBeJson(buf: Buffer): boolean {
+  let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  for (; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === 0x7b || b === 0x5b;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -144,12 +144,15 @@ function blankSizeField(buf: Buffer, off: number): boolean {
  * node-tar cannot decode it (e.g. an invalid base-256 number); checksum and size are not checked
  * here (see TarHeaderState).
  */
-export function decodeHeaderBlock(buf: Buffer, off: number, at: number): Header {
+export function decodeHeaderBlock(buf: Buffer, off: number, at: number, longPath?: string): Header {
   if (buf.length < off + BLOCK_SIZE) {
     throw new ImgsizeError('E_TRUNCATED', `tar header at offset ${at}: need ${BLOCK_SIZE} bytes`);
   }
   try {
-    return new Header(buf, off);
+    // node-tar turns a regular file whose name ends in '/' into a directory (old tars marked
+    // directories so) and zeroes its size. With a pax or GNU long name, the 100-byte name field is
+    // only a truncated stand-in that may end in '/': the rule must look at the real name.
+    return longPath === undefined ? new Header(buf, off) : new Header(buf, off, { path: longPath });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new ImgsizeError('E_BAD_TAR', `tar header at offset ${at}: ${msg.toLowerCase()}`, { cause: e });
@@ -240,7 +243,7 @@ export class TarHeaderState {
   block(buf: Buffer, off: number, at: number): BlockResult {
     let h: Header;
     try {
-      h = decodeHeaderBlock(buf, off, at);
+      h = decodeHeaderBlock(buf, off, at, this.#pax?.path ?? this.#longName);
     } catch (e) {
       if (at === 0 && !hasUstarMagic(buf, off)) throw notAnArchive(e);
       throw e;
