@@ -100,6 +100,11 @@ describe('Limits', () => {
     expect(deep.message).toContain('limit maxPathDepth = 1024');
   });
 
+  it('deep-path-overflowed-the-stack: a 10,000-deep name (20 KB, under the old 64 KiB name limit) crashed the overlay walk with a RangeError', async () => {
+    const deep = await bothWith(archiveOf([simpleTar([{ name: `${'d/'.repeat(10_000)}leaf`, content: 'x' }])]), {});
+    expect(deep.code).toBe('E_LIMIT');
+  });
+
   it('maxTarMetaRecordBytes (pax and GNU long-name records)', async () => {
     const layer = Buffer.concat([paxEntry(paxRecord('path', 'p'.repeat(3000))), entry({ name: 'x' }, 'x'), endMarker()]);
     await tripsAndPasses(archiveOf([layer]), 'maxTarMetaRecordBytes', 1000);

@@ -57,7 +57,7 @@ export type PathHazard = 'dotdot' | 'absolute' | 'not-utf8';
 export const PATH_HAZARD_TEXT: Readonly<Record<PathHazard, string>> = {
   dotdot: 'has ".." segments (resolved inside the image root, as containerd would; Docker refuses such layers)',
   absolute: 'is absolute (read relative to the image root)',
-  'not-utf8': 'is not valid UTF-8 (invalid bytes shown as U+FFFD, so different names may look the same)',
+  'not-utf8': 'contains U+FFFD, which bytes that are not valid UTF-8 decode to (different raw names may look the same)',
 };
 
 /** The hazards of a raw (decoded) entry name; empty for ordinary names. */

@@ -22,14 +22,13 @@ import {
   type Report,
 } from '@imgsize/core';
 import { EXIT_OK, UsageError } from '../cli-error.js';
-import { parseBandwidth } from '../format.js';
+import { formatBytes, parseBandwidth } from '../format.js';
 import { openInput } from '../open-input.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { createProgress } from '../progress.js';
 import { renderDiffTerminal } from '../render/diff-terminal.js';
 import { renderDiffMarkdown } from '../render/markdown.js';
 import { renderDiffHtml } from '../render/html/index.js';
-import { formatBytes } from '../format.js';
 import { createStyle } from '../style.js';
 import type { CommandContext } from './context.js';
 

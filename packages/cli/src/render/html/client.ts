@@ -58,6 +58,7 @@ function fmtBytes(n) {
 function fmtDelta(n) { return n > 0 ? '+' + fmtBytes(n) : fmtBytes(n); }
 function fmtSeconds(x) {
   if (x === null || x === undefined || !isFinite(x)) return '?';
+  if (x < 0.1) return Math.round(x * 1000) + '\u00a0ms';
   if (x < 10) return x.toFixed(1) + '\u00a0s';
   if (x < 120) return Math.round(x) + '\u00a0s';
   var m = Math.floor(x / 60), r = Math.round(x - m * 60);
@@ -74,7 +75,7 @@ function fmtBandwidth(b) {
 function relPct(before, after) {
   if (before === null || after === null || before === undefined || after === undefined || before === 0) return '';
   var r = (after - before) / before;
-  return (r > 0 ? '+' : '') + (r * 100).toFixed(1) + '%';
+  return (r > 0 ? '+' : r < 0 ? '\u2212' : '') + Math.abs(r * 100).toFixed(1) + '%';
 }
 /** Docker's created_by without the shell noise, on one line. */
 function cleanInstruction(t) {
@@ -84,6 +85,7 @@ function cleanInstruction(t) {
   t = t.replace(/^RUN \|\d+ (?:\S+=\S* )*\/bin\/sh -c /, 'RUN ');
   t = t.replace(/^\|\d+ (?:\S+=\S* )*\/bin\/sh -c /, 'RUN ');
   t = t.replace(/^\/bin\/sh -c /, 'RUN ');
+  t = t.replace(/^RUN \/bin\/sh -c /, 'RUN ');
   t = t.replace(/ # buildkit$/, '');
   return t;
 }
@@ -115,9 +117,9 @@ function section(id, title, sub) {
 }
 function card(o) {
   return h('div', { class: 'card' + (o.tone ? ' ' + o.tone : '') },
-    h('div', { class: 'label' }, o.label, o.kind ? h('span', { class: 'kind' + (o.kind === 'compressed' ? ' cmp' : ''), text: o.kind }) : null),
+    h('div', { class: 'label', text: o.label }),
     h('div', { class: 'value' }, o.value, o.small ? h('small', { text: ' ' + o.small }) : null),
-    o.detail ? h('div', { class: 'detail' }, o.detail) : null);
+    h('div', { class: 'detail' }, o.kind ? h('span', { class: 'kind' + (o.kind === 'compressed' ? ' cmp' : ''), text: o.kind }) : null, o.kind ? ' ' : '', o.detail || ''));
 }
 function deltaSpan(d, text) {
   return h('span', { class: d < 0 ? 'delta-good' : d > 0 ? 'delta-bad' : '', text: text });
@@ -238,7 +240,8 @@ function createTreemap(o) {
   var state = { layer: -1, wasted: false, mode: 'grew' };
   var zoom = top, items = [], active = 0, hlCat = null;
 
-  var svg = s('svg', { class: 'tm', role: 'group', 'aria-roledescription': 'treemap', 'aria-label': o.label || 'Treemap' });
+  // tabindex -1: Chromium would otherwise put the <svg> itself in the tab order before the boxes.
+  var svg = s('svg', { class: 'tm', role: 'group', tabindex: '-1', 'aria-roledescription': 'treemap', 'aria-label': o.label || 'Treemap' });
   var layer = s('g'), ringG = s('g');
   var ringOuter = s('rect', { class: 'tm-ring-outer', visibility: 'hidden' }), ring = s('rect', { class: 'tm-ring', visibility: 'hidden' });
   ringG.append(ringOuter, ring);
@@ -329,7 +332,7 @@ function createTreemap(o) {
       lines.push(fmtCount(n.files) + ' file' + (n.files === 1 ? '' : 's') + (dc !== null ? ' \u00b7 mostly ' + catLabel(dc) : '') + (n.b > 0 ? ' \u00b7 ' + fmtBytes(n.b) + ' of it wasted' : ''));
     } else {
       lines.push('Category: ' + catLabel(n.cat));
-      if (n.count > 0) lines.push('Files of at most ' + fmtBytes(tree.threshold) + ' each (and small folders), grouped to keep the page small');
+      if (n.count > 0) lines.push('Files of at most ' + fmtBytes(tree.threshold) + ' each in this folder' + (tree.dirThreshold > 0 ? ' and its subfolders of ' + fmtBytes(tree.dirThreshold) + ' or less' : '') + ', grouped to keep the page small');
       if (o.kind === 'analyze' && n.count === 0) {
         var v = n.raw[4], hid = n.raw[5] || [];
         if (it.part === 'visible' && v.length) lines.push('Written by ' + layerText(v[0]));
@@ -351,6 +354,11 @@ function createTreemap(o) {
     if (n < 3) return '';
     return t.length <= n ? t : t.slice(0, n - 1) + '\u2026';
   }
+  function fitLeft(t, px) {
+    var n = Math.floor(px / 6.4);
+    if (n < 3) return '';
+    return t.length <= n ? t : '\u2026' + t.slice(t.length - n + 1);
+  }
   function r2(x) { return Math.round(x * 100) / 100; }
   function drawItem(it, depth, parent, topIndex) {
     var n = it.node;
@@ -362,13 +370,20 @@ function createTreemap(o) {
       g.setAttribute('aria-label', nameOf(it) + ', ' + fmtBytes(it.value) + ' ' + partLabel(it.part) + (n.dir ? ', folder: Enter to zoom in' : ', ' + catLabel(n.cat)));
     }
     var open = n.dir && it.w >= 40 && it.h >= 34 && depth < 6 && drawn < MAX_DRAWN;
+    // A chain of folders that each hold just one folder is drawn as one box (opt/venv/lib/).
+    var target = n, kids = null, chain = nameOf(it);
+    if (n.dir) {
+      kids = itemsOf(n);
+      while (kids.length === 1 && kids[0].part === 'dir') { target = kids[0].node; chain += target.name + '/'; kids = itemsOf(target); }
+    }
+    it.target = target;
     var cat = n.dir ? dominant(n) : n.cat;
     var st = styleOf(cat);
     var fill = it.part === 'wasted' ? '#f6d5d2' : st.color;
     var geo = { x: r2(it.x), y: r2(it.y), width: r2(Math.max(0, it.w)), height: r2(Math.max(0, it.h)) };
     var rect = s('rect', Object.assign({
       class: 'tm-node tm-' + it.part + (open ? ' tm-dir-open' : ''),
-      'data-id': n.id, 'data-depth': depth, 'data-bytes': it.value, 'data-part': it.part,
+      'data-id': n.id, 'data-zoom': target.id, 'data-depth': depth, 'data-bytes': it.value, 'data-part': it.part,
     }, geo));
     if (!open) { rect.setAttribute('fill', fill); rect.setAttribute('data-cat', cat === null ? '' : cat); }
     g.append(rect);
@@ -379,18 +394,17 @@ function createTreemap(o) {
       var labelled = it.w > 44;
       if (labelled) {
         var t = s('text', { class: 'tm-head', x: r2(it.x + 5), y: r2(it.y + 12) });
-        var nm = fit(nameOf(it), it.w - 10);
+        var nm = fitLeft(chain, it.w - 10);
         t.textContent = nm;
         var sz = fmtBytes(it.value);
         if ((nm.length + sz.length + 2) * 6.4 < it.w - 10) t.append(s('tspan', { class: 'sz', text: '  ' + sz }));
         g.append(t);
       }
-      var kids = itemsOf(n);
       squarify(kids, it.x + 2, it.y + (labelled ? HEAD : 2), it.w - 4, it.h - (labelled ? HEAD : 2) - 2);
       kids.forEach(function (k) { if (k.w >= 0.5 && k.h >= 0.5 && drawn < MAX_DRAWN) drawItem(k, depth + 1, g, -1); });
     } else if (it.w > 30 && it.h > 14) {
       var col = it.part === 'wasted' ? '#7a1610' : textOn(st.color);
-      var label = nameOf(it) + (it.part === 'wasted' ? ' (wasted)' : '');
+      var label = (n.dir ? chain : nameOf(it)) + (it.part === 'wasted' ? ' (wasted)' : '');
       var l1 = s('text', { class: 'tm-label', x: r2(it.x + 4), y: r2(it.y + 12), fill: col, text: fit(label, it.w - 8) });
       g.append(l1);
       if (it.h > 28) g.append(s('text', { class: 'tm-label sz', x: r2(it.x + 4), y: r2(it.y + 25), fill: col, text: fit(fmtBytes(it.value), it.w - 8) }));
@@ -490,7 +504,7 @@ function createTreemap(o) {
     else if (k === 'ArrowUp') move(0, -1);
     else if (k === 'Home') setRoving(0, true);
     else if (k === 'End') setRoving(items.length - 1, true);
-    else if (k === 'Enter' || k === ' ') { var it = items[active]; if (it && it.node.dir) zoomTo(it.node); else if (it) showInfo(it); }
+    else if (k === 'Enter' || k === ' ') { var it = items[active]; if (it && it.node.dir) zoomTo(it.target || it.node); else if (it) showInfo(it); }
     else if (k === 'Backspace' || k === 'Escape') { if (!zoom.parent) return; zoomOut(); }
     else return;
     e.preventDefault();
@@ -509,7 +523,7 @@ function createTreemap(o) {
     if (!r) { var g = target.closest && target.closest('g.tm-item'); r = g && g.querySelector('rect[data-id]'); }
     if (!r) return null;
     var n = nodes[Number(r.getAttribute('data-id'))];
-    return { node: n, part: r.getAttribute('data-part'), value: Number(r.getAttribute('data-bytes')), depth: Number(r.getAttribute('data-depth')) };
+    return { node: n, target: nodes[Number(r.getAttribute('data-zoom'))], part: r.getAttribute('data-part'), value: Number(r.getAttribute('data-bytes')), depth: Number(r.getAttribute('data-depth')) };
   }
   svg.addEventListener('mousemove', function (e) {
     var it = itemAt(e.target);
@@ -531,7 +545,7 @@ function createTreemap(o) {
     var it = itemAt(e.target);
     if (!it) return;
     var n = it.node;
-    if (n.dir && it.part === 'dir') { zoomTo(n); return; }
+    if (n.dir && it.part === 'dir') { zoomTo(it.target || n); return; }
     // A file: zoom to its folder (if nested) and focus it.
     if (n.parent && n.parent !== zoom) zoomTo(n.parent, n);
     else {
@@ -566,7 +580,7 @@ function createTreemap(o) {
       items.slice(0, 12).forEach(function (it, i) {
         var c = it.node.dir ? dominant(it.node) : it.node.cat;
         o.side.append(h('li', null, h('button', { type: 'button', title: fullName(it), onclick: function () {
-          if (it.node.dir) zoomTo(it.node); else setRoving(i, true);
+          if (it.node.dir) zoomTo(it.target || it.node); else setRoving(i, true);
         } }, swatch(c, it.part === 'wasted'), h('span', { class: 'nm', text: nameOf(it) + (it.part === 'wasted' ? ' (wasted)' : '') }), h('span', { class: 'sz', text: fmtBytes(it.value) + ' \u00b7 ' + fmtPct(zoom.value ? it.value / zoom.value : 0) }))));
       });
       if (items.length > 12) o.side.append(h('li', { class: 'note', text: '\u2026 and ' + fmtCount(items.length - 12) + ' more' }));
@@ -641,9 +655,11 @@ function treemapSection(o) {
     emptyText: o.emptyText,
   });
   var t = o.tree;
+  var unit = o.kind === 'diff' ? 'change in shipped bytes' : 'shipped, uncompressed';
   threshold.textContent = t.threshold > 0
-    ? 'Grouping threshold: files and folders of ' + fmtBytes(t.threshold) + ' or less (' + (o.kind === 'diff' ? 'change in shipped bytes' : 'shipped, uncompressed') + ') are drawn as \u201cN small files\u201d boxes, one per folder and category, to keep this page small: ' + fmtCount(t.shownFiles) + ' files shown on their own, ' + fmtCount(t.groupedFiles) + ' grouped.'
-    : 'Grouping threshold: none \u2014 all ' + fmtCount(t.shownFiles) + ' files with bytes are drawn on their own.';
+    ? 'Grouping threshold: to keep this page small, files of ' + fmtBytes(t.threshold) + ' or less (' + unit + ') are drawn as \u201cN small files\u201d boxes, one per category, in ' +
+      (t.dirThreshold > 0 ? 'the nearest folder larger than ' + fmtBytes(t.dirThreshold) : 'their folder') + '. ' + fmtCount(t.shownFiles) + ' files are shown on their own, ' + fmtCount(t.groupedFiles) + ' grouped.'
+    : 'Grouping threshold: none \u2014 all ' + fmtCount(t.shownFiles) + (o.kind === 'diff' ? ' changed paths' : ' files with bytes') + ' are drawn on their own.';
   return { tm: tm, toolbar: toolbar, section: sec };
 }
 
@@ -666,9 +682,9 @@ function analyzePage() {
 
   var pull = r.pull;
   var cards = h('div', { class: 'cards', id: 'summary', role: 'region', 'aria-label': 'Summary' },
-    card({ label: 'Shipped', kind: 'uncompressed', value: fmtBytes(sm.contentBytes), detail: 'all layers\u2019 files (what docker history adds up)' }),
+    card({ label: 'Shipped', kind: 'uncompressed', value: fmtBytes(sm.contentBytes), detail: 'sum of all layers' }),
     card({ label: 'Compressed', kind: 'compressed', value: sm.compressedBytes === undefined ? '?' : fmtBytes(sm.compressedBytes), detail: sm.compressedBytes === undefined ? 'unknown' : sm.compressedBytesExact ? 'exact layer blob sizes' : 'estimated (gzip -6)' }),
-    card({ label: 'Visible', kind: 'uncompressed', value: fmtBytes(sm.visibleBytes), detail: 'in the final filesystem' }),
+    card({ label: 'Visible', kind: 'uncompressed', value: fmtBytes(sm.visibleBytes), detail: 'final filesystem' }),
     card({ label: 'Wasted', kind: 'uncompressed', tone: sm.wastedBytes > 0 ? 'bad' : '', value: fmtBytes(sm.wastedBytes), small: sm.contentBytes ? fmtPct(sm.wastedBytes / sm.contentBytes) : '', detail: 'overwritten ' + fmtBytes(sm.overwrittenBytes) + ', deleted ' + fmtBytes(sm.deletedBytes) }),
     card({ label: 'Est. pull time', kind: 'compressed', value: pull ? fmtSeconds(pull.seconds) : sm.pullSeconds !== undefined ? fmtSeconds(sm.pullSeconds) : '?', detail: pull ? 'at ' + fmtBandwidth(pull.bandwidthBitsPerSecond) + '; after fixes ' + fmtSeconds(pull.afterFixesSeconds) : '' }),
     card({ label: 'Potential savings', kind: 'uncompressed', tone: sm.potentialSavingsBytes ? 'good' : '', value: sm.potentialSavingsBytes === undefined ? '?' : fmtBytes(sm.potentialSavingsBytes), detail: sm.potentialSavingsCompressedBytes !== undefined ? fmtBytes(sm.potentialSavingsCompressedBytes) + ' compressed \u00b7 ' + ((r.findings || []).length) + ' findings' : '' }));
@@ -698,7 +714,7 @@ function analyzePage() {
     var chk = h('input', { type: 'checkbox', id: 'tm-wasted' });
     chk.addEventListener('change', function () { tm.set({ wasted: chk.checked }); });
     ts.toolbar.append(
-      h('label', null, 'Show what ', sel, ' added'),
+      h('label', null, 'Added by ', sel),
       h('label', null, chk, 'Show wasted bytes in place (shipped, then hidden by a later layer; red hatch)'));
     window.imgsizeTreemap = { api: tm, layerSelect: sel, wastedToggle: chk };
     tm.render(false);
@@ -738,17 +754,26 @@ function analyzePage() {
   var F = r.findings || [];
   var secF = section('findings', 'Findings', F.length ? 'potential savings ' + fmtBytes(sm.potentialSavingsBytes || 0) + ' uncompressed, ' + fmtBytes(sm.potentialSavingsCompressedBytes || 0) + ' compressed; each byte counted once' : '');
   if (F.length === 0) secF.append(h('p', { class: 'note', text: r.findings ? 'No findings: nothing obvious to remove.' : 'This report has no findings section.' }));
-  F.forEach(function (f) {
-    var box = h('article', { class: 'finding' });
-    box.append(h('h3', null, h('span', { class: 'pill sev-' + f.severity, text: f.severity }), h('span', { text: f.title })));
-    box.append(h('div', { class: 'saves' }, 'Saves ', h('b', { text: fmtBytes(f.bytes) }), ' uncompressed \u00b7 ' + fmtBytes(f.compressedBytes) + ' compressed \u00b7 ~' + fmtSeconds(f.pullSeconds) + ' pull \u00b7 confidence: ' + f.confidence + (f.countedInSavings ? '' : ' \u00b7 not counted in the savings total') + (f.layers.length ? ' \u00b7 layer ' + f.layers.join(', ') : '')));
-    if (f.instruction) box.append(h('div', { class: 'instr clip', title: cleanInstruction(f.instruction), text: cleanInstruction(f.instruction) }));
-    box.append(h('div', { class: 'fixhead', text: 'Fix' }), h('pre', null, h('code', { text: f.fix })));
-    if (f.note) box.append(h('p', { class: 'note', text: f.note }));
-    if (f.evidence.length) {
-      box.append(h('details', null, h('summary', { text: 'Evidence (' + f.evidence.length + ' path' + (f.evidence.length === 1 ? '' : 's') + ')' }),
-        h('ul', null, f.evidence.map(function (e) { return h('li', null, h('code', { text: e.path }), ' \u2014 ' + fmtBytes(e.bytes) + ' (layer ' + e.layer + ')'); }))));
+  F.forEach(function (f, i) {
+    var box = h('details', { class: 'finding' });
+    if (i < 3) box.open = true;
+    box.append(h('summary', null,
+      h('span', { class: 'pill sev-' + f.severity, text: f.severity }),
+      h('span', { class: 'ft', text: f.title }),
+      h('span', { class: 'fs' }, h('b', { text: fmtBytes(f.bytes) }), ' uncompressed \u00b7 ' + fmtBytes(f.compressedBytes) + ' compressed')));
+    var body = h('div', { class: 'fbody' });
+    body.append(h('div', { class: 'saves', text: 'Saves ' + fmtBytes(f.bytes) + ' uncompressed, ' + fmtBytes(f.compressedBytes) + ' compressed, ~' + fmtSeconds(f.pullSeconds) + ' of pull time \u00b7 confidence: ' + f.confidence + (f.countedInSavings ? '' : ' \u00b7 not counted in the savings total (informational, or bytes an earlier finding already counts)') }));
+    if (f.instruction || f.layers.length) {
+      body.append(h('div', { class: 'fixhead', text: f.layers.length ? 'Introduced by layer ' + f.layers.join(', ') : 'Introduced by' }));
+      if (f.instruction) body.append(h('div', { class: 'instr', text: cleanInstruction(f.instruction) }));
     }
+    body.append(h('div', { class: 'fixhead', text: 'Fix' }), h('pre', null, h('code', { text: f.fix })));
+    if (f.note) body.append(h('p', { class: 'note', text: f.note }));
+    if (f.evidence.length) {
+      body.append(h('div', { class: 'fixhead', text: 'Evidence (largest paths)' }),
+        h('ul', null, f.evidence.map(function (e) { return h('li', null, h('code', { text: e.path }), ' \u2014 ' + fmtBytes(e.bytes) + ' (layer ' + e.layer + ')'); })));
+    }
+    box.append(body);
     secF.append(box);
   });
   root.append(secF);
@@ -760,7 +785,7 @@ function analyzePage() {
     secC.append(dataTable([
       { label: 'Category', value: function (c) { return c.label; }, cell: function (c) { return h('span', { class: 'cat-name', style: { display: 'inline-flex', gap: '8px', alignItems: 'center' } }, swatch(c.id), c.label); } },
       { label: 'Shipped', num: true, value: function (c) { return c.bytes; }, cell: function (c) { return fmtBytes(c.bytes); } },
-      { label: 'Share', value: function (c) { return c.bytes; }, cell: function (c) { return h('div', { class: 'bar', title: fmtPct(c.bytes / total) }, h('span', { style: { width: (100 * c.bytes / total) + '%', background: styleOf(c.id).color } })); } },
+      { label: 'Share', value: function (c) { return c.bytes; }, cell: function (c) { return h('div', { class: 'bar share', title: fmtPct(c.bytes / total) }, h('span', { style: { width: (100 * c.bytes / total) + '%', background: styleOf(c.id).color } })); } },
       { label: 'Visible', num: true, value: function (c) { return c.visibleBytes; }, cell: function (c) { return fmtBytes(c.visibleBytes); } },
       { label: 'Wasted', num: true, value: function (c) { return c.wastedBytes; }, cell: function (c) { return c.wastedBytes ? fmtBytes(c.wastedBytes) : ''; } },
       { label: 'Compressed (est.)', num: true, value: function (c) { return c.compressedBytes; }, cell: function (c) { return c.compressedBytes === undefined ? '\u2013' : fmtBytes(c.compressedBytes); } },
@@ -794,19 +819,19 @@ function analyzePage() {
 function catBar(cats, bytes, max) {
   var keys = Object.keys(cats).filter(function (k) { return cats[k] > 0; }).sort(function (a, b) { return cats[b] - cats[a]; });
   var label = keys.map(function (k) { return catLabel(k) + ' ' + fmtBytes(cats[k]); }).join(', ');
-  var bar = h('div', { class: 'bar', role: 'img', 'aria-label': label || 'no files', title: label, style: { width: Math.max(4, 100 * bytes / max) + '%' } });
+  var bar = h('div', { class: 'bar', role: 'img', 'aria-label': label || 'no files', title: label, style: { width: Math.max(1, 100 * bytes / max) + '%' } });
   keys.forEach(function (k) {
     var st = styleOf(k);
     bar.append(h('span', { style: { width: (100 * cats[k] / Math.max(1, bytes)) + '%', background: st.color } }));
   });
-  return h('div', { style: { minWidth: '140px' } }, bar);
+  return h('div', { class: 'barbox' }, bar);
 }
 
-function header(title, meta, toc) {
+function header(title, meta, toc, brand) {
   var m = h('div', { class: 'meta' });
   meta.forEach(function (x) { if (x) m.append(h('span', null, x[0] + ': ', h('b', { text: x[1] }))); });
   var nav = h('nav', { class: 'toc', 'aria-label': 'Sections' }, toc.map(function (t) { return h('a', { href: '#' + t[0], text: t[1] }); }));
-  document.body.insertBefore(h('header', { class: 'top' }, h('div', { class: 'wrap' }, h('div', null, h('div', { class: 'brand', text: 'imgsize report' }), title, m), nav)), document.body.firstChild);
+  document.body.insertBefore(h('header', { class: 'top' }, h('div', { class: 'wrap' }, h('div', null, h('div', { class: 'brand', text: brand || 'imgsize report' }), title, m), nav)), document.body.firstChild);
 }
 function warnings(list) {
   if (!list || !list.length) return;
@@ -828,7 +853,7 @@ function diffPage() {
   header(h('h1', null, d.before.name, h('span', { class: 'arrow', text: '\u2192' }), d.after.name), [
     ['Before', d.before.platform + ', ' + (d.before.origin === 'saved-report' ? 'saved report' : 'analysed')],
     ['After', d.after.platform + ', ' + (d.after.origin === 'saved-report' ? 'saved report' : 'analysed')],
-  ], [['summary', 'Summary'], ['categories', 'Categories'], ['treemap', 'Treemap'], ['layers', 'Layers'], ['packages', 'Packages'], ['findings', 'Findings'], ['paths', 'Paths']]);
+  ], [['summary', 'Summary'], ['categories', 'Categories'], ['treemap', 'Treemap'], ['layers', 'Layers'], ['packages', 'Packages'], ['findings', 'Findings'], ['paths', 'Paths']], 'imgsize diff');
 
   function dcard(label, kind, m, fmt, detail) {
     var has = m.before !== null && m.after !== null;

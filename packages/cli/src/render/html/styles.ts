@@ -45,7 +45,7 @@ section > h2 .sub, .note { color: var(--muted); font-size: 13px; font-weight: 40
 .card .label { color: var(--muted); font-size: 12.5px; font-weight: 600; }
 .card .value { font-size: 24px; font-weight: 700; margin: 2px 0; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .card .value small { font-size: 13px; font-weight: 500; color: var(--muted); }
-.card .kind { display: inline-block; font-size: 11px; font-weight: 600; padding: 1px 7px; border-radius: 999px; background: var(--accent-soft); color: var(--accent); margin-left: 6px; vertical-align: 1px; }
+.card .kind { display: inline-block; font-size: 11px; font-weight: 600; padding: 0 7px; border-radius: 999px; background: var(--accent-soft); color: var(--accent); margin-right: 6px; }
 .card .kind.cmp { background: var(--warn-soft); color: var(--warn); }
 .card .detail { color: var(--muted); font-size: 12.5px; }
 .card.bad .value { color: var(--bad); }
@@ -116,28 +116,38 @@ th button .ar { opacity: .35; font-size: 10px; }
 th[aria-sort] button .ar { opacity: 1; color: var(--accent); }
 .scroll { max-height: 560px; overflow: auto; border: 1px solid var(--border); border-radius: 6px; }
 .scroll table th { border-bottom: 1px solid var(--border); }
-.instr { font-family: var(--mono); font-size: 12px; color: var(--text); word-break: break-all; max-width: 560px; }
+.instr { font-family: var(--mono); font-size: 12px; color: var(--text); overflow-wrap: anywhere; max-width: 640px; }
 .instr.clip { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
-.bar { display: flex; height: 12px; border-radius: 3px; overflow: hidden; background: var(--dir-bg); min-width: 120px; }
+.bar { display: flex; height: 12px; border-radius: 3px; overflow: hidden; background: var(--dir-bg); min-width: 2px; }
+td .bar.share { min-width: 140px; }
+.barbox { width: 170px; }
 .bar span { display: block; height: 100%; }
 .pill { display: inline-block; font-size: 11px; font-weight: 700; letter-spacing: .04em; text-transform: uppercase; padding: 1px 8px; border-radius: 999px; }
 .sev-high { background: var(--bad-soft); color: var(--bad); }
 .sev-medium { background: var(--warn-soft); color: var(--warn); }
 .sev-low, .sev-info { background: var(--accent-soft); color: var(--accent); }
-.finding { border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; margin: 10px 0; }
-.finding h3 { font-size: 15px; margin: 0 0 4px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
-.finding .saves { font-size: 13px; color: var(--muted); margin-bottom: 6px; }
-.finding .saves b { color: var(--good); font-size: 14px; }
+.finding { border: 1px solid var(--border); border-radius: 8px; margin: 8px 0; }
+.finding > summary { display: grid; grid-template-columns: 78px minmax(0, 1fr) auto; gap: 10px; align-items: center; padding: 9px 14px 9px 26px; cursor: pointer; list-style: none; position: relative; }
+.finding > summary::-webkit-details-marker { display: none; }
+.finding > summary::before { content: "\25b8"; position: absolute; left: 10px; top: 50%; transform: translateY(-50%); color: var(--faint); font-size: 11px; }
+.finding[open] > summary::before { content: "\25be"; }
+.finding > summary .pill { justify-self: start; }
+.finding .ft { font-weight: 600; }
+.finding .fs { color: var(--muted); font-size: 12.5px; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.finding .fs b { color: var(--good); font-size: 14px; }
+.finding .fbody { padding: 0 14px 12px 114px; }
+@media (max-width: 700px) { .finding .fbody { padding-left: 14px; } .finding > summary { grid-template-columns: 1fr; } }
+.finding .saves { font-size: 13px; color: var(--muted); }
 .finding pre { background: var(--code-bg); border: 1px solid var(--border); border-radius: 6px; padding: 10px 12px; overflow: auto; margin: 6px 0; white-space: pre-wrap; word-break: break-word; }
 .finding .fixhead { font-size: 12px; font-weight: 600; color: var(--muted); margin-top: 8px; }
-.finding details summary { cursor: pointer; color: var(--accent); font-size: 13px; margin-top: 6px; }
 .finding ul { margin: 6px 0; padding-left: 18px; font-size: 12.5px; }
-.cat-rows { display: grid; grid-template-columns: minmax(160px, 280px) minmax(0, 1fr) auto; gap: 6px 14px; align-items: center; }
-.cat-rows .name { display: flex; gap: 8px; align-items: center; font-size: 13px; }
-.cat-rows .bars { display: flex; flex-direction: column; gap: 3px; }
+.cat-rows { display: grid; grid-template-columns: minmax(160px, 280px) minmax(0, 1fr) auto; gap: 0; align-items: center; }
+.cat-rows > * { padding: 4px 0; border-bottom: 1px solid var(--border); align-self: stretch; display: flex; flex-direction: column; justify-content: center; }
+.cat-rows .name { flex-direction: row; justify-content: flex-start; display: flex; gap: 8px; align-items: center; font-size: 13px; }
+.cat-rows .bars { display: flex; flex-direction: column; justify-content: center; gap: 3px; padding: 4px 14px; }
 .cat-rows .b { height: 10px; border-radius: 2px; min-width: 1px; }
 .cat-rows .b.before { background: var(--faint); opacity: .55; }
-.cat-rows .nums { font-variant-numeric: tabular-nums; font-size: 12.5px; white-space: nowrap; text-align: right; }
+.cat-rows .nums { font-variant-numeric: tabular-nums; font-size: 12.5px; white-space: nowrap; flex-direction: row; align-items: center; justify-content: flex-end; gap: 4px; }
 .keyhint { font-size: 12px; color: var(--faint); }
 kbd { font-family: var(--mono); font-size: 11px; border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 4px; padding: 0 4px; background: var(--panel); }
 .warnings li { color: var(--warn); margin: 2px 0; }

@@ -8,7 +8,10 @@ import type { FileList, PathDelta } from '@imgsize/core';
 
 /** At most this many single files in the tree; smaller ones are grouped per folder and category. */
 export const MAX_TREE_FILES = 10_000;
-/** At most this many folders; smaller ones are folded into their parent's groups. */
+/**
+ * At most this many folders hold groups; smaller folders appear only on the way to a file shown
+ * on its own, and their small files join the groups of the nearest folder above.
+ */
 export const MAX_TREE_DIRS = 3_000;
 
 /** A folder: [parent index (-1 for the root), name]. */
@@ -23,8 +26,13 @@ export type AnalyzeLeaf = [parent: number, name: string, category: number, count
 export type DiffLeaf = [parent: number, name: string, category: number, count: number, grew: number, shrank: number, before: number, after: number];
 
 export interface HtmlTree<L> {
-  /** Files and folders of at most this many bytes are grouped (0: every file with bytes is shown). */
+  /** Files of at most this many bytes are grouped (0: every file with bytes is shown on its own). */
   threshold: number;
+  /**
+   * Groups live in the nearest folder above this many bytes (0: in the file's own folder); smaller
+   * folders are drawn only on the way to a file shown on its own.
+   */
+  dirThreshold: number;
   /** Category ids the leaves index into. */
   cats: string[];
   /** Preorder: every node after its parent; node 0 is the root folder. */
@@ -42,6 +50,8 @@ interface Dir<P> {
   dirs: Map<string, Dir<P>>;
   files: Array<{ name: string; cat: string; weight: number; payload: P }>;
   weight: number;
+  /** Weight of the heaviest file below. */
+  maxFile: number;
 }
 
 interface Folding<P, G, L> {
@@ -53,23 +63,12 @@ interface Folding<P, G, L> {
 }
 
 function newDir<P>(name: string): Dir<P> {
-  return { name, dirs: new Map(), files: [], weight: 0 };
+  return { name, dirs: new Map(), files: [], weight: 0, maxFile: 0 };
 }
 
-/** Returns the bytes above which a file or folder is shown on its own, given the caps. */
-function thresholdOf(root: Dir<unknown>, maxFiles: number, maxDirs: number): number {
-  const files: number[] = [];
-  const dirs: number[] = [];
-  const walk = (d: Dir<unknown>): void => {
-    for (const f of d.files) files.push(f.weight);
-    for (const s of d.dirs.values()) {
-      dirs.push(s.weight);
-      walk(s);
-    }
-  };
-  walk(root);
-  const kth = (a: number[], k: number): number => (a.length <= k ? 0 : a.sort((x, y) => y - x)[k]!);
-  return Math.max(kth(files, maxFiles), kth(dirs, maxDirs));
+/** The k-th largest value (0-based), or 0 when there are at most k: keeping values above it keeps at most k. */
+function kth(values: number[], k: number): number {
+  return values.length <= k ? 0 : values.sort((x, y) => y - x)[k]!;
 }
 
 function fold<P, G, L>(
@@ -79,22 +78,38 @@ function fold<P, G, L>(
 ): Omit<HtmlTree<L>, 'hasLayers'> {
   const root = newDir<P>('');
   let paths = 0;
+  const fileWeights: number[] = [];
   for (const row of input) {
     const parts = row.path.split('/').filter((s) => s !== '');
     if (parts.length === 0) continue;
     paths++;
     const weight = f.weight(row.payload);
+    fileWeights.push(weight);
     let d = root;
-    d.weight += weight;
+    const touch = (x: Dir<P>): void => {
+      x.weight += weight;
+      if (weight > x.maxFile) x.maxFile = weight;
+    };
+    touch(d);
     for (const seg of parts.slice(0, -1)) {
       let s = d.dirs.get(seg);
       if (!s) d.dirs.set(seg, (s = newDir(seg)));
-      s.weight += weight;
+      touch(s);
       d = s;
     }
     d.files.push({ name: parts[parts.length - 1]!, cat: row.cat, weight, payload: row.payload });
   }
-  const threshold = thresholdOf(root as Dir<unknown>, limits.maxFiles, limits.maxDirs);
+  const dirWeights: number[] = [];
+  const walk = (d: Dir<P>): void => {
+    for (const s of d.dirs.values()) {
+      dirWeights.push(s.weight);
+      walk(s);
+    }
+  };
+  walk(root);
+  const threshold = kth(fileWeights, limits.maxFiles);
+  const dirThreshold = kth(dirWeights, limits.maxDirs);
+
   const cats: string[] = [];
   const catIndex = new Map<string, number>();
   const cat = (id: string): number => {
@@ -105,38 +120,46 @@ function fold<P, G, L>(
   const nodes: Array<DirNode | L> = [];
   let shownFiles = 0;
   let groupedFiles = 0;
-  const emit = (d: Dir<P>, parent: number): void => {
+  type Groups = Map<string, { g: G; count: number }>;
+  const fold1 = (groups: Groups, file: { cat: string; payload: P }): void => {
+    const e = groups.get(file.cat);
+    if (e) {
+      e.g = f.add(e.g, file.payload);
+      e.count++;
+    } else groups.set(file.cat, { g: f.add(undefined, file.payload), count: 1 });
+    groupedFiles++;
+  };
+  const foldAll = (groups: Groups, d: Dir<P>): void => {
+    for (const file of d.files) if (file.weight > 0) fold1(groups, file);
+    for (const c of d.dirs.values()) if (c.weight > 0) foldAll(groups, c);
+  };
+  // A "major" folder (above dirThreshold, or the root) holds the groups of its small files and of
+  // the small files of every minor folder below it.
+  const emit = (d: Dir<P>, parent: number, groups: Groups | undefined): void => {
     const self = nodes.push([parent, d.name]) - 1;
-    const groups = new Map<string, { g: G; count: number }>();
-    const fold1 = (file: { cat: string; payload: P }): void => {
-      const e = groups.get(file.cat);
-      if (e) {
-        e.g = f.add(e.g, file.payload);
-        e.count++;
-      } else groups.set(file.cat, { g: f.add(undefined, file.payload), count: 1 });
-      groupedFiles++;
-    };
-    const foldAll = (s: Dir<P>): void => {
-      for (const file of s.files) fold1(file);
-      for (const c of s.dirs.values()) foldAll(c);
-    };
+    const own: Groups | undefined = groups ? undefined : new Map();
+    const into = (groups ?? own)!;
     for (const file of d.files) {
       if (file.weight > threshold) {
         nodes.push(f.file(self, file.name, cat(file.cat), file.payload));
         shownFiles++;
-      } else if (file.weight > 0) fold1(file);
+      } else if (file.weight > 0) fold1(into, file);
     }
     for (const s of d.dirs.values()) {
-      if (s.weight > threshold) emit(s, self);
-      else if (s.weight > 0) foldAll(s);
+      if (s.weight <= 0) continue;
+      const major = s.weight > dirThreshold;
+      if (major || s.maxFile > threshold) emit(s, self, major ? undefined : into);
+      else foldAll(into, s);
     }
-    for (const [c, e] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const leaf = f.group(self, cat(c), e.count, e.g);
-      if (leaf) nodes.push(leaf);
+    if (own) {
+      for (const [c, e] of [...own].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const leaf = f.group(self, cat(c), e.count, e.g);
+        if (leaf) nodes.push(leaf);
+      }
     }
   };
-  emit(root, -1);
-  return { threshold, cats, nodes, paths, shownFiles, groupedFiles };
+  emit(root, -1, undefined);
+  return { threshold, dirThreshold, cats, nodes, paths, shownFiles, groupedFiles };
 }
 
 /** Adds `bytes` at `layer` to a sparse [layer, bytes, …] list. */
@@ -161,16 +184,15 @@ export function buildAnalyzeTree(files: FileList, limits = { maxFiles: MAX_TREE_
   const rows = files.entries.map((r) => {
     const [path, shipped, visible] = r;
     const payload: AnalyzePayload = { visible: [], hidden: [] };
-    if (r.length >= 5) {
-      const layer = r[4];
-      if (visible > 0) payload.visible.push(layer ?? -1, visible);
-      for (const [l, bytes, by] of r[5] ?? []) if (bytes > 0) payload.hidden.push(l, bytes, by);
-    } else {
+    if (r.length === 3) {
       hasLayers = false;
       if (visible > 0) payload.visible.push(-1, visible);
       if (shipped > visible) payload.hidden.push(-1, shipped - visible, -1);
+    } else {
+      if (visible > 0) payload.visible.push(r[4] ?? -1, visible);
+      for (const [l, bytes, by] of r[5] ?? []) if (bytes > 0) payload.hidden.push(l, bytes, by);
     }
-    return { path, cat: r.length >= 5 ? r[3] : '', payload };
+    return { path, cat: categoryOf(r), payload };
   });
   const tree = fold<AnalyzePayload, AnalyzePayload, AnalyzeLeaf>(
     rows,
@@ -226,10 +248,10 @@ const diffFolding: Folding<DiffPayload, DiffGroup, DiffLeaf> = {
  */
 export function buildDiffTree(before: FileList, after: FileList, limits = { maxFiles: MAX_TREE_FILES, maxDirs: MAX_TREE_DIRS }): HtmlTree<DiffLeaf> {
   const rows = new Map<string, { path: string; cat: string; payload: DiffPayload }>();
-  for (const r of before.entries) rows.set(r[0], { path: r[0], cat: r.length >= 5 ? r[3] : '', payload: { before: r[1], after: 0 } });
+  for (const r of before.entries) rows.set(r[0], { path: r[0], cat: categoryOf(r), payload: { before: r[1], after: 0 } });
   for (const r of after.entries) {
     const e = rows.get(r[0]);
-    const c = r.length >= 5 ? r[3] : '';
+    const c = categoryOf(r);
     if (e) {
       e.payload.after = r[1];
       if (c !== '') e.cat = c;
@@ -243,6 +265,11 @@ export function buildDiffTree(before: FileList, after: FileList, limits = { maxF
 export function buildDiffTreeFromTop(top: readonly PathDelta[], limits = { maxFiles: MAX_TREE_FILES, maxDirs: MAX_TREE_DIRS }): HtmlTree<DiffLeaf> {
   const rows = top.map((p) => ({ path: p.path, cat: '', payload: { before: p.before, after: p.after } }));
   return { ...fold(rows, diffFolding, limits), hasLayers: false };
+}
+
+/** Category id of a row ('' for old 3-column rows, which have none). */
+function categoryOf(r: FileList['entries'][number]): string {
+  return r.length === 3 ? '' : r[3];
 }
 
 function sumEvery(list: number[], stride: number): number {
