@@ -20,7 +20,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   const h = (t: string) => out.push('', s.bold(t));
   const sm = r.summary;
   const name = r.image.repoTags[0] ?? r.image.ref;
-  out.push(s.bold(`imgsize: ${safeText(name)}`) + s.dim(`  (${r.image.source.format}, ${r.image.os}/${r.image.architecture})`));
+  out.push(s.bold(`imgsize: ${safeText(name)}`) + s.dim(`  (${r.image.source.format}, ${safeText(r.image.os)}/${safeText(r.image.architecture)})`));
 
   h('Summary (uncompressed unless marked)');
   const rows: string[][] = [
@@ -101,7 +101,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
             .slice(0, 3)
             .map((x) => `#${x.i} ${formatBytes(x.b)}`)
             .join(', ');
-          return [c.label, formatBytes(c.bytes), formatBytes(c.visibleBytes), c.wastedBytes > 0 ? formatBytes(c.wastedBytes) : '', c.compressedBytes === undefined ? '-' : formatBytes(c.compressedBytes), bar(c.bytes / total, 12), perLayer];
+          return [safeText(c.label), formatBytes(c.bytes), formatBytes(c.visibleBytes), c.wastedBytes > 0 ? formatBytes(c.wastedBytes) : '', c.compressedBytes === undefined ? '-' : formatBytes(c.compressedBytes), bar(c.bytes / total, 12), perLayer];
         }),
         o.width,
         s.dim,
@@ -119,8 +119,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
       );
       if (layers || f.instruction) out.push(s.dim(`         ${layers}${f.instruction ? `: ${truncateLine(cleanInstruction(f.instruction), o.width - 20)}` : ''}`));
       for (const e of f.evidence.slice(0, 3)) out.push(s.dim(`         ${truncateLine(safeText(e.path), o.width - 30)}  ${formatBytes(e.bytes)}  (layer ${e.layer})`));
-      out.push(`         fix: ${truncateLine(f.fix.split('\n')[0] ?? '', o.width - 15)}`);
-      if (f.note) out.push(s.dim(`         note: ${truncateLine(f.note, o.width - 16)}`));
+      out.push(`         fix: ${truncateLine(safeText(f.fix.split('\n')[0] ?? ''), o.width - 15)}`);
+      if (f.note) out.push(s.dim(`         note: ${truncateLine(safeText(f.note), o.width - 16)}`));
     }
   }
 
