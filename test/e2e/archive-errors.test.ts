@@ -155,6 +155,16 @@ describe('CLI on bad input', () => {
     expect(spawnSync('node', [CLI, 'analyze', 'x', '--nope'], { encoding: 'utf8' }).status).toBe(2);
   });
 
+  it('--limit lowers a resource limit: E_LIMIT names it and says how to raise it', () => {
+    const r = spawnSync('node', [CLI, 'analyze', join(dir, 'good.tar'), '--limit', 'maxEntriesPerLayer=1'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^imgsize: error E_LIMIT: .*maxEntriesPerLayer/);
+    expect(r.stderr).toMatch(/hint: .*--limit maxEntriesPerLayer=/);
+    const bad = spawnSync('node', [CLI, 'analyze', join(dir, 'good.tar'), '--limit', 'noSuchLimit=1'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown limit "noSuchLimit"/);
+  });
+
   it('--debug adds the stack', () => {
     const r = spawnSync('node', [CLI, 'analyze', join(dir, 'nope.tar'), '--debug'], { encoding: 'utf8' });
     expect(r.status).toBe(2);

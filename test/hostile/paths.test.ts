@@ -203,7 +203,7 @@ describe('terminal output cannot be driven by names and instructions', () => {
   /** Output lines holding a raw control byte (tab and newline aside). */
   const dirty = (text: string): string[] => text.split('\n').filter((l) => CONTROL.test(l));
 
-  it.skipIf(!existsSync(CLI))('file names, whiteouts, package names and the layer table\'s instructions are escaped (terminal, markdown, stdin)', () => {
+  it.skipIf(!existsSync(CLI))('the raw ESC byte never reaches stdout or stderr: file names, whiteouts, package names, instructions (terminal, markdown, stdin)', () => {
     const bytes = escapesArchive();
     const path = writeTo('escapes.tar', bytes);
     for (const [args, input] of [[['analyze', path]], [['analyze', path, '--format', 'markdown']], [['analyze', '-'], bytes]] as [string[], Buffer?][]) {
@@ -216,14 +216,32 @@ describe('terminal output cannot be driven by names and instructions', () => {
 
   // terminal-findings-fix-and-note-unescaped: render/terminal.ts printed a finding's `fix` and
   // `note` (which quote Dockerfile instructions and package names) and the config's os and
-  // architecture without safeText, so a hostile image reached the terminal with raw ESC bytes.
-  it.skipIf(!existsSync(CLI))('terminal-findings-fix-and-note-unescaped: the raw ESC byte never reaches stdout, whatever field carries it', () => {
+  // architecture without safeText; found by this suite, fixed in the renderer.
+  it.skipIf(!existsSync(CLI))('terminal-findings-fix-and-note-unescaped: nor through findings and the config (os, architecture)', () => {
     const path = writeTo('escapes-all.tar', escapesArchive({ os: 'linux\u001b[2J', architecture: 'amd64\r' }));
     for (const args of [['analyze', path], ['analyze', path, '--format', 'markdown']]) {
       const { stdout, stderr } = cli(args);
       expect(dirty(stdout), args.join(' ')).toEqual([]);
       expect(dirty(stderr), args.join(' ')).toEqual([]);
     }
+  });
+});
+
+// progress-line-unescaped: on a terminal the CLI's progress line (packages/cli/src/progress.ts)
+// prints the layer being read, which for an archive is its path in the archive, without
+// safeText: `script` gives the CLI a pty, and a layer named `evil\x1b[31mRED/layer.tar` reaches
+// stderr raw. progress.ts is outside this suite's files: reported to the CLI's owner. This test
+// fails while the gap is open (`it.fails`): drop `.fails` when progress.ts escapes the label.
+describe.skipIf(!existsSync(CLI) || !existsSync('/usr/bin/script'))('the progress line on a terminal', () => {
+  it('progress-line-unescaped: a layer path with ESC does not reach the terminal raw', () => {
+    const layer = simpleTar([{ name: 'a', content: 'x' }]);
+    const bad = 'evil\u001b[31mRED/layer.tar';
+    const cfg = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } });
+    const path = writeTo('tty.tar', simpleTar([{ name: bad, content: layer }, { name: 'c.json', content: cfg }, { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', Layers: [bad] }]) }]));
+    const r = spawnSync('script', ['-qec', `node ${CLI} analyze ${path} > /dev/null`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('RED/layer.tar'); // the progress line was shown
+    expect(r.stdout).not.toContain('\u001b[31mRED');
   });
 });
 

@@ -1,6 +1,6 @@
 /** Progress on stderr while long work runs: only on a TTY, never with --quiet; stdout stays clean. */
 import type { Progress } from '@imgsize/core';
-import { formatBytes } from './format.js';
+import { formatBytes, safeText } from './format.js';
 import type { CommandContext } from './commands/context.js';
 
 export function createProgress(ctx: CommandContext): { update: (p: Progress) => void; done: () => void } {
@@ -14,7 +14,7 @@ export function createProgress(ctx: CommandContext): { update: (p: Progress) => 
       if (now - last < 100) return;
       last = now;
       const of = p.totalBytes ? ` / ${formatBytes(p.totalBytes)}` : '';
-      const layer = p.layer ? ` ${p.layer.slice(0, 40)}` : '';
+      const layer = p.layer ? ` ${safeText(p.layer.slice(0, 40))}` : '';
       ctx.stderr.write(`\r\u001b[2K${p.phase} ${formatBytes(p.bytes)}${of}${layer}`);
       shown = true;
     },

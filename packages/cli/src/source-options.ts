@@ -2,7 +2,7 @@
  * Options that say how to reach an image (registry, daemon, OCI layout), shared by every command
  * that opens sources. Parsed here, handed to core's `openSource` unchanged.
  */
-import type { OpenSourceOptions } from '@imgsize/core';
+import { LIMIT_NAMES, resolveLimits, type Limits, type OpenSourceOptions } from '@imgsize/core';
 import { UsageError } from './cli-error.js';
 import type { CommandContext } from './commands/context.js';
 
@@ -15,6 +15,7 @@ export const SOURCE_OPTIONS = {
   'metadata-only': { type: 'boolean' },
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  limit: { type: 'string', multiple: true },
 } as const;
 
 export const SOURCE_HELP = `Sources:
@@ -30,9 +31,25 @@ Source options:
   --password-stdin           (default credentials: ~/.docker/config.json and its helpers)
   --metadata-only            registry: manifest and config only (sizes per layer, no downloads)
   --cache-dir <dir>          layer cache (default $XDG_CACHE_HOME/imgsize); --no-cache to skip it
+  --limit <name>=<n>         raise or lower a resource limit (repeatable; docs/RELIABILITY.md)
 `;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** `--limit name=value` flags as core limit overrides (validated by core's resolveLimits). */
+export function limitsFrom(values: Values): Partial<Limits> | undefined {
+  const raw = values.limit;
+  if (raw === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const item of (Array.isArray(raw) ? raw : [raw]).map(String)) {
+    const m = /^([A-Za-z]+)=(\d+)$/.exec(item);
+    if (!m) throw new UsageError(`--limit takes name=value with a whole number, got "${item}"`);
+    if (!(LIMIT_NAMES as string[]).includes(m[1]!)) throw new UsageError(`unknown limit "${m[1]}" (limits: ${LIMIT_NAMES.join(', ')})`);
+    out[m[1]!] = Number(m[2]);
+  }
+  resolveLimits(out as Partial<Limits>);
+  return out as Partial<Limits>;
+}
 
 /** Builds core source options from parsed flags; reads the password from stdin when asked. */
 export async function sourceOptionsFrom(values: Values, ctx: CommandContext, refs: string[]): Promise<OpenSourceOptions> {

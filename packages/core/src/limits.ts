@@ -85,7 +85,7 @@ export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
 export function limitError(name: keyof Limits, limits: Pick<Limits, typeof name> | number, what: string): ImgsizeError {
   const value = typeof limits === 'number' ? limits : limits[name];
   return new ImgsizeError('E_LIMIT', `${what} (limit ${name} = ${value})`, {
-    hint: `if this input is legitimate, raise the limit: analyzeImage(source, { limits: { ${name}: ${suggest(value)} } })`,
+    hint: `if this input is legitimate, raise the limit: --limit ${name}=${suggest(value)} (library: analyzeImage(source, { limits: { ${name}: ${suggest(value)} } }))`,
   });
 }
 

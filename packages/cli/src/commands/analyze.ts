@@ -7,7 +7,7 @@ import { renderAnalyzeHtml } from '../render/html/index.js';
 import { createStyle } from '../style.js';
 import { EXIT_BUDGET, EXIT_OK, UsageError } from '../cli-error.js';
 import { openInput } from '../open-input.js';
-import { SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
+import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { analyzeSource, loadReportInput, parseBandwidthOption, parseTop, readTextFile, writeHtmlReport } from './diff.js';
 import type { CommandContext } from './context.js';
 
@@ -67,6 +67,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     // The HTML report's treemap is drawn from the per-path rows.
     includeFiles: Boolean(values['include-files']) || values.html !== undefined,
     rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules as string, 'category rules')),
+    limits: limitsFrom(values),
   });
   let result: BudgetResult | undefined;
   if (budgets) {

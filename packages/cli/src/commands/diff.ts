@@ -17,6 +17,7 @@ import {
   type ImageSource,
   type LayerCache,
   type CategoryRule,
+  type Limits,
   type OpenSourceOptions,
   type LoadedImage,
   type Report,
@@ -24,7 +25,7 @@ import {
 import { EXIT_OK, UsageError } from '../cli-error.js';
 import { formatBytes, parseBandwidth } from '../format.js';
 import { openInput } from '../open-input.js';
-import { SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
+import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { createProgress } from '../progress.js';
 import { renderDiffTerminal } from '../render/diff-terminal.js';
 import { renderDiffMarkdown } from '../render/markdown.js';
@@ -68,7 +69,7 @@ export async function runDiff(args: string[], ctx: CommandContext): Promise<numb
   const top = parseTop(values.top, format === 'markdown' ? 25 : 10);
   const bandwidth = values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth as string);
   const sourceOptions = await sourceOptionsFrom(values, ctx, [beforeRef, afterRef]);
-  const common = { image: values.image as string | undefined, bandwidth, includeFiles: true, sourceOptions, layerCache: createMemoryLayerCache() };
+  const common = { image: values.image as string | undefined, bandwidth, includeFiles: true, sourceOptions, layerCache: createMemoryLayerCache(), limits: limitsFrom(values) };
   const before = await loadReportInput(beforeRef, ctx, { ...common, label: 'before' });
   const after = await loadReportInput(afterRef, ctx, { ...common, label: 'after' });
   const diff = diffReports(before.report, after.report, {
@@ -116,6 +117,8 @@ export interface ReportInputOptions {
   layerCache?: LayerCache | undefined;
   /** Category rules (--rules), default DEFAULT_CATEGORY_RULES. */
   rules?: CategoryRule[] | undefined;
+  /** Resource limit overrides (--limit). */
+  limits?: Partial<Limits> | undefined;
 }
 
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
@@ -157,6 +160,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       image: o.image,
       layerCache: o.layerCache,
       rules: o.rules,
+      limits: o.limits,
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {
