@@ -35,6 +35,7 @@
 
 import { Header, Pax } from 'tar';
 import { ImgsizeError } from '../errors.js';
+import { fastHeader, type HeaderFields } from './fast-header.js';
 import { limitError } from '../limits.js';
 import type { TarEntryHeader, TarEntryType, TarLimits } from './types.js';
 import { DEFAULT_TAR_LIMITS } from './types.js';
@@ -144,7 +145,7 @@ function blankSizeField(buf: Buffer, off: number): boolean {
  * node-tar cannot decode it (e.g. an invalid base-256 number); checksum and size are not checked
  * here (see TarHeaderState).
  */
-export function decodeHeaderBlock(buf: Buffer, off: number, at: number, longPath?: string): Header {
+export function decodeHeaderBlock(buf: Buffer, off: number, at: number, longPath?: string): HeaderFields {
   if (buf.length < off + BLOCK_SIZE) {
     throw new ImgsizeError('E_TRUNCATED', `tar header at offset ${at}: need ${BLOCK_SIZE} bytes`);
   }
@@ -152,6 +153,8 @@ export function decodeHeaderBlock(buf: Buffer, off: number, at: number, longPath
     // node-tar turns a regular file whose name ends in '/' into a directory (old tars marked
     // directories so) and zeroes its size. With a pax or GNU long name, the 100-byte name field is
     // only a truncated stand-in that may end in '/': the rule must look at the real name.
+    const fast = fastHeader(buf, off, longPath);
+    if (fast) return fast;
     return longPath === undefined ? new Header(buf, off) : new Header(buf, off, { path: longPath });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -241,7 +244,7 @@ export class TarHeaderState {
 
   /** Interprets the header block at `buf[off, off + 512)`, located at stream offset `at`. */
   block(buf: Buffer, off: number, at: number): BlockResult {
-    let h: Header;
+    let h: HeaderFields;
     try {
       h = decodeHeaderBlock(buf, off, at, this.#pax?.path ?? this.#longName);
     } catch (e) {

@@ -27,9 +27,9 @@ import { checkRanges, isThenable } from './ranges.js';
 import type { TarWalkOptions } from './stream-walker.js';
 import type { TarVisitor, TarWalkResult } from './types.js';
 
-const MIN_READ_AHEAD = 4 * 1024;
-const START_READ_AHEAD = 16 * 1024;
-const MAX_READ_AHEAD = 32 * 1024;
+const MIN_READ_AHEAD = 1024;
+const START_READ_AHEAD = 4096;
+const MAX_READ_AHEAD = 16 * 1024;
 const MAX_DIRECT_READ = 1024 * 1024;
 /**
  * Reads are synchronous `pread`s: an async read costs a thread-pool round trip (tens of µs on a
