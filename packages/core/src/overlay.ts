@@ -61,7 +61,10 @@ export interface HiddenFile {
   reason: 'overwritten' | 'deleted';
 }
 
-/** A regular file visible in the final filesystem (in tree order: deterministic for the same layers). */
+/**
+ * A regular file visible in the final filesystem (in tree order: deterministic for the same
+ * layers). A file node always sits at its entry's clean path, so `path` is the entry's own string.
+ */
 export interface VisibleFile {
   path: string;
   entry: ScannedEntry;
@@ -138,7 +141,7 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
     for (const d of walkNodes(n)) {
       const e = d.entry;
       if (e && e.type === 'file') {
-        hidden.push({ path: nodePath(d), size: e.size, csize: e.csize, layer: d.layer, hiddenBy: by, reason });
+        hidden.push({ path: e.path, size: e.size, csize: e.csize, layer: d.layer, hiddenBy: by, reason });
         stats[d.layer]!.hiddenBytes += e.size;
         stats[by]!.hidBytes += e.size;
       }
@@ -221,7 +224,7 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
   for (const n of walkNodes(root)) {
     const e = n.entry;
     if (e && e.type === 'file') {
-      visible.push({ path: nodePath(n), entry: e, layer: n.layer });
+      visible.push({ path: e.path, entry: e, layer: n.layer });
       visibleBytes += e.size;
       stats[n.layer]!.visibleBytes += e.size;
     }
