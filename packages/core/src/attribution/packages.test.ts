@@ -45,6 +45,29 @@ describe('dpkg', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('a dist-info that a dpkg package ships stays that package’s (Debian python3-pip), not a second pip install', () => {
+    const dp = '/usr/lib/python3/dist-packages';
+    const r = run({
+      layers: [
+        {
+          entries: [
+            `${dp}/pip/__init__.py:300`,
+            `${dp}/pip-23.0.1.dist-info/METADATA:40`,
+            { path: `${dp}/pip-23.0.1.dist-info/RECORD`, content: 'pip/__init__.py,,300\npip-23.0.1.dist-info/METADATA,,40\npip-23.0.1.dist-info/RECORD,,\n' },
+            { path: '/var/lib/dpkg/status', content: stanza('python3-pip', '23.0.1+dfsg-1') },
+            {
+              path: '/var/lib/dpkg/info/python3-pip.list',
+              content: `/.\n${dp}/pip/__init__.py\n${dp}/pip-23.0.1.dist-info/METADATA\n${dp}/pip-23.0.1.dist-info/RECORD\n`,
+            },
+          ],
+        },
+      ],
+    });
+    expect(r.report.packages.filter((p) => p.manager === 'pip')).toEqual([]);
+    const recordBytes = Buffer.byteLength('pip/__init__.py,,300\npip-23.0.1.dist-info/METADATA,,40\npip-23.0.1.dist-info/RECORD,,\n');
+    expect(pkg(r, 'dpkg', 'python3-pip')).toMatchObject({ visibleBytes: 300 + 40 + recordBytes, files: 3 });
+  });
+
   it('uses the database visible at the end: a later status overrides, hidden files are wasted, layer is where it was first listed', () => {
     const upgrade = {
       entries: [

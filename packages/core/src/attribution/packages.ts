@@ -6,7 +6,9 @@
  *   status overrides an earlier one); a package's `layer` is the first layer whose records list it.
  * - Listed paths are resolved against the image's own symlinks (merged /usr: `/bin/bash` in
  *   bash.list is the file usr/bin/bash); the last component is not followed.
- * - A file listed by several packages belongs to the first by manager priority pip > conda > dpkg.
+ * - A file listed by several packages belongs to the first by manager priority pip > conda > dpkg;
+ *   a Python distribution whose RECORD a dpkg package lists is that dpkg package's (Debian ships
+ *   dist-info for python3-* packages), not a pip install.
  * - Missing, truncated or corrupt records become warnings, never errors.
  */
 import { z } from 'zod';
@@ -30,6 +32,8 @@ export interface PackageRecord {
   /** Key identifying the package across layers (for `layer`). */
   key: string;
   paths: string[];
+  /** pip only: the RECORD / installed-files.txt that describes it. */
+  recordPath?: string | undefined;
 }
 
 /** Result of package attribution. */
@@ -313,7 +317,7 @@ function collectPip(caps: Captures, root: FsNode, warnings: string[]): { package
     } else {
       paths = splitLines(text(v.file)).map((p) => (p.startsWith('/') ? cleanPath(p) : cleanPath(joinPath(infoDir, p))));
     }
-    packages.push({ manager: 'pip', name, version: meta.version ?? fromDir.version, location: site, key, paths });
+    packages.push({ manager: 'pip', name, version: meta.version ?? fromDir.version, location: site, key, paths, recordPath: path });
   }
   // dist-info directories with METADATA but no RECORD: their files cannot be attributed.
   for (const path of caps.byPath.keys()) {
@@ -430,7 +434,13 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
   if (uncaptured > 0) warnings.push(`${uncaptured} package database file(s) were not captured during the scan; their packages are not attributed`);
 
   const sources = [collectPip(caps, root, warnings), collectConda(caps, root, warnings), collectDpkg(caps, root, warnings)];
-  const records = sources.flatMap((s) => s.packages);
+  // Debian's python3-* packages ship a dist-info RECORD of their own (python3-pip, python3-yaml):
+  // a distribution whose RECORD a dpkg package lists was installed by dpkg, so its files stay
+  // dpkg's rather than being counted again as a pip install.
+  const dpkgListed = new Set(sources[2]!.packages.flatMap((r) => r.paths.map(cleanPath)));
+  const records = sources
+    .flatMap((s) => s.packages)
+    .filter((r) => !(r.manager === 'pip' && r.recordPath !== undefined && dpkgListed.has(r.recordPath)));
   records.sort(
     (a, b) => PRIORITY[a.manager] - PRIORITY[b.manager] || cmp(a.location, b.location) || cmp(a.name, b.name) || cmp(a.version ?? '', b.version ?? ''),
   );
