@@ -14,8 +14,10 @@ import { DiffReportSchema } from '../../packages/core/src/diff/diff-schema.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
-const DIVE_TAR = process.env.DIVE_TEST_IMAGE ?? '/work/shared/conformance/dive/test-docker-image.tar';
+// shared/ sits beside the repository (on developer machines and in CI's fresh clone alike)
+const DIVE_TAR = process.env.DIVE_TEST_IMAGE ?? fileURLToPath(new URL('../../../shared/conformance/dive/test-docker-image.tar', import.meta.url));
 const ready = existsSync(CLI) && existsSync(DIVE_TAR);
+if (!ready && process.env.CI === 'true') throw new Error(`CI=true but ${existsSync(CLI) ? DIVE_TAR : CLI} is missing`);
 const tmp = mkdtempSync(join(tmpdir(), 'imgsize-cli-diff-'));
 
 function run(args: string[], input?: Buffer | string): { code: number | null; stdout: string; stderr: string } {

@@ -37,6 +37,8 @@ function checkDive(r: Report): void {
   expect(new Set(r.dive.inefficientFiles.map((f) => JSON.stringify(f)))).toEqual(new Set(EXPECTED.inefficient.map((f) => JSON.stringify(f))));
 }
 
+if (!existsSync(FIXTURE) && process.env.CI === 'true') throw new Error(`CI=true but the dive fixture is missing: ${FIXTURE}`);
+
 describe.skipIf(!existsSync(FIXTURE))('dive conformance fixture', () => {
   it('fast path reproduces dive’s numbers', async () => {
     const r = await analyzeImage(openDockerArchive(FIXTURE));
