@@ -23,9 +23,11 @@ export function formatDelta(n: number): string {
   return n > 0 ? `+${formatBytes(n)}` : formatBytes(n);
 }
 
-/** "87 s", "14 min 3 s", "1.2 s". */
+/** "87 s", "14 min 3 s", "1.2 s", "23 ms". */
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
+  if (s === 0) return '0 s';
+  if (s < 0.1) return `${Math.max(1, Math.round(s * 1000))} ms`;
   if (s < 10) return `${s.toFixed(1)} s`;
   if (s < 120) return `${Math.round(s)} s`;
   const m = Math.floor(s / 60);
