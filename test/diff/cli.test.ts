@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../packages/core/src/report-schema.js';
 import { DiffReportSchema } from '../../packages/core/src/diff/diff-schema.js';
+import { runCliInProcess } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
@@ -36,17 +36,7 @@ function diveCi(eff: string, wasted: string, pct: string): string {
 }
 
 /** In-process run with fake streams, so stderr can claim to be a TTY. */
-async function runInProcess(args: string[], stderrIsTTY: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../packages/cli/src/main.js');
-  const stdout = Object.assign(new PassThrough(), { isTTY: false });
-  const stderr = Object.assign(new PassThrough(), { isTTY: stderrIsTTY });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const runInProcess = (args: string[], stderrIsTTY: boolean) => runCliInProcess(args, { stderrIsTTY });
 
 describe.runIf(ready)('imgsize CLI: stdout carries only the report', () => {
   it('analyze --json with stdout piped prints exactly the JSON report', () => {

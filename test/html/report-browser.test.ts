@@ -8,7 +8,6 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import type { DiffReport, Report } from '../../packages/core/src/index.js';
 import { renderAnalyzeHtml, renderDiffHtml } from '../../packages/cli/src/render/html/index.js';
 import { makeReport } from '../diff/make-report.js';
 import { CHROMIUM_PATH, ensureChromium, launchChromium, openReport, type OpenedBrowser, type OpenedPage } from './browser.js';
+import { runCliInProcess } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Relative when possible: the refs end up in the example pages saved under docs/examples.
@@ -27,17 +27,7 @@ const DOCS = join(ROOT, 'docs/examples');
 // it is installed in beforeAll.
 const skip = process.env.CI !== 'true' && !existsSync(CHROMIUM_PATH) && ensureChromium() !== undefined;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../packages/cli/src/main.js');
-  const stdout = Object.assign(new PassThrough(), { isTTY: false });
-  const stderr = Object.assign(new PassThrough(), { isTTY: false });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const cli = (args: string[]) => runCliInProcess(args);
 
 interface Box {
   x: number;
