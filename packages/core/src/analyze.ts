@@ -175,7 +175,8 @@ function buildLayerReports(image: LoadedImage, overlay: OverlayResult, layerHist
       historyIndex: hi,
       instruction: h ? h.createdBy : null,
       ...(h?.created !== undefined && { created: h.created }),
-      empty: l.scan.entries.length === 0,
+      // metadata-only loads have no scans: "empty" would be a guess
+      empty: !image.source.metadataOnly && l.scan.entries.length === 0,
       contentBytes: l.scan.contentBytes,
       tarBytes: l.scan.tarBytes,
       entries: l.scan.entries.length,

@@ -126,6 +126,14 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
   const sm = r.summary;
   const name = r.image.repoTags[0] ?? r.image.ref;
   const out: string[] = [`### imgsize: ${mdCode(name, 120)}`];
+  if (r.image.source.metadataOnly) {
+    // Only manifest and config were read: no file-level numbers exist to show.
+    const c = sm.compressedBytes === undefined ? '' : ` · **${formatBytes(sm.compressedBytes)}** compressed (exact)`;
+    const pull = r.pull ? ` · pull **${formatSeconds(r.pull.seconds)}** at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}` : '';
+    out.push(`_Metadata only: layer contents were not read._ ${sm.layers} layers${c}${pull}`, '', '| # | Compressed | Instruction |', '|---:|---:|---|');
+    for (const l of r.layers) out.push(`| ${l.index} | ${l.compressedBytes === undefined ? '-' : formatBytes(l.compressedBytes)} | ${mdCode(l.instruction ?? '', 100)} |`);
+    return `${out.join('\n')}\n`;
+  }
   const head = [`**${formatBytes(sm.contentBytes)}** shipped (uncompressed)`];
   if (sm.compressedBytes !== undefined) head.push(`**${formatBytes(sm.compressedBytes)}** compressed${sm.compressedBytesExact ? '' : ' (estimated)'}`);
   if (r.pull) head.push(`pull **${formatSeconds(r.pull.seconds)}** at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`);

@@ -22,6 +22,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   const name = r.image.repoTags[0] ?? r.image.ref;
   out.push(s.bold(`imgsize: ${safeText(name)}`) + s.dim(`  (${r.image.source.format}, ${safeText(r.image.os)}/${safeText(r.image.architecture)})`));
 
+  if (r.image.source.metadataOnly) return renderMetadataOnly(r, o, out);
+
   h('Summary (uncompressed unless marked)');
   const rows: string[][] = [
     ['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}, ${sm.historyEntries} history entries`],
@@ -166,6 +168,45 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     h(`Warnings (${r.warnings.length})`);
     for (const w of r.warnings.slice(0, 10)) out.push(s.yellow(`  ${truncateLine(safeText(w), o.width - 2)}`));
     if (r.warnings.length > 10) out.push(s.dim(`  … ${r.warnings.length - 10} more in --json`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * `--metadata-only`: only the manifest and config were read, so there are no file-level numbers
+ * to show (printing 0 B shipped or 100% efficiency would be a lie): compressed sizes, pull time
+ * and the instructions that made each layer.
+ */
+function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): string {
+  const s = o.style;
+  const h = (t: string) => out.push('', s.bold(t));
+  out.push(s.yellow('metadata only: layer contents were not read; sizes below are the compressed blobs from the manifest.'));
+  out.push(s.dim('run without --metadata-only for uncompressed sizes, categories, packages, waste and findings'));
+  h('Summary');
+  const rows: string[][] = [['Layers', `${r.summary.layers}, ${r.summary.historyEntries} history entries`]];
+  if (r.summary.compressedBytes !== undefined) rows.push(['Compressed (pull size)', `${formatBytes(r.summary.compressedBytes)} (exact)`]);
+  if (r.pull) rows.push(['Estimated pull time', `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`]);
+  out.push(renderTable([{ header: '' }, { header: '', flex: true }], rows, o.width).replace(/^\s*\n/, ''));
+  h('Layers (compressed)');
+  const max = Math.max(1, ...r.layers.map((l) => l.compressedBytes ?? 0));
+  out.push(
+    renderTable(
+      [{ header: '#', align: 'right' }, { header: 'Digest' }, { header: 'Compressed', align: 'right' }, { header: '' }, { header: 'Instruction', flex: true }],
+      r.layers.map((l) => [
+        String(l.index),
+        shortDigest(l.digest ?? l.diffId),
+        l.compressedBytes === undefined ? '-' : formatBytes(l.compressedBytes),
+        bar((l.compressedBytes ?? 0) / max, 10),
+        cleanInstruction(l.instruction) || s.dim('(no history)'),
+      ]),
+      o.width,
+      s.dim,
+    ),
+  );
+  const others = r.warnings.filter((w) => !w.startsWith('metadata only'));
+  if (others.length > 0) {
+    h(`Warnings (${others.length})`);
+    for (const w of others.slice(0, 10)) out.push(s.yellow(`  ${truncateLine(safeText(w), o.width - 2)}`));
   }
   return `${out.join('\n')}\n`;
 }

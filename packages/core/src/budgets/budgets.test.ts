@@ -165,3 +165,16 @@ describe("dive's .dive-ci rules (dive's own evaluator cases, runtime/ci/evaluato
     expect(isImgsizeError(err, 'E_BAD_CONFIG')).toBe(true);
   });
 });
+
+describe('metadata-only reports', () => {
+  it('skips every rule that needs layer contents and still judges compressed sizes', () => {
+    const meta = { ...report, image: { ...report.image, source: { ...report.image.source, metadataOnly: true } } };
+    const input = validateBudgets({ maxTotalBytes: '1GB', maxWastedBytes: 0, minEfficiency: 0.99, maxCompressedBytes: 1 });
+    const r = evaluateBudgets(meta, input);
+    const by = Object.fromEntries(r.rules.map((x) => [x.id, x]));
+    expect(by.maxTotalBytes).toMatchObject({ status: 'skip', measured: null, message: expect.stringMatching(/metadata-only/) });
+    expect(by.maxWastedBytes!.status).toBe('skip');
+    expect(by.minEfficiency!.status).toBe('skip');
+    expect(by.maxCompressedBytes!.status).toBe(report.summary.compressedBytes === undefined && !report.pull ? 'skip' : 'fail');
+  });
+});
