@@ -60,6 +60,9 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
   const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
   const baseline = baselineRef === undefined ? undefined : await loadReportInput(baselineRef, ctx, { bandwidth, includeFiles: false, label: 'baseline' });
 
+  if (values.html !== undefined && values['metadata-only']) {
+    throw new UsageError('--html draws the image’s files, which --metadata-only does not read: drop one of them');
+  }
   const sourceOptions = await sourceOptionsFrom(values, ctx, [positionals[0]!, baselineRef ?? '']);
   let report: Report = await analyzeSource(openInput(positionals[0]!, ctx, sourceOptions), ctx, {
     image: values.image as string | undefined,
