@@ -112,7 +112,7 @@ export function daemonError(e: unknown, endpoint: string, image: string, doing: 
   if (err.statusCode === 404) {
     return new ImgsizeError('E_IMAGE_NOT_FOUND', `the container engine at ${endpoint} has no image "${image}"`, {
       cause: e,
-      hint: `pull it first, or read it from its registry: imgsize registry://<registry>/${image.replace(/^docker\.io\//, '')}`,
+      hint: `pull it first, or read it from its registry: imgsize analyze registry://<registry>/${image.replace(/^docker\.io\//, '')}`,
     });
   }
   const status = err.statusCode ? `HTTP ${err.statusCode}: ` : '';
