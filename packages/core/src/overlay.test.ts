@@ -94,6 +94,25 @@ describe('applyOverlay', () => {
     expect(r.visibleBytes).toBe(1000);
   });
 
+  it('a visible hardlink keeps its deleted target’s bytes visible (conda pkgs/ removed in a later layer)', () => {
+    const r = applyOverlay([
+      [f('opt/conda/pkgs/x/lib.so', 100), h('opt/conda/envs/a/lib.so', 'opt/conda/pkgs/x/lib.so'), f('opt/conda/pkgs/x/info.json', 7)],
+      [f('opt/conda/.wh.pkgs', 0)],
+    ]);
+    expect(r.visibleBytes).toBe(100);
+    expect(r.deletedBytes).toBe(7);
+    expect(r.visible.map((v) => [v.path, v.entry.size])).toEqual([['opt/conda/envs/a/lib.so', 100]]);
+    expect(r.layers[1]!.hidBytes).toBe(7);
+    expectBalanced(r);
+  });
+
+  it('a hardlink that is itself deleted rescues nothing', () => {
+    const r = applyOverlay([[f('a/data', 50), h('b/link', 'a/data')], [f('.wh.a', 0), f('.wh.b', 0)]]);
+    expect(r.visibleBytes).toBe(0);
+    expect(r.deletedBytes).toBe(50);
+    expectBalanced(r);
+  });
+
   it('the same path twice in one layer: the later entry wins, the earlier one is overwritten waste', () => {
     const r = applyOverlay([[f('a', 3), f('a', 5)]]);
     expect(r.visibleBytes).toBe(5);

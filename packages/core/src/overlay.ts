@@ -9,10 +9,11 @@
  * - whiteouts never hide entries of their own layer, so a layer's whiteouts apply before its adds;
  * - a non-directory replacing a directory hides the directory's contents; a directory over a
  *   directory merges; the same path twice in one layer: the later entry wins;
- * - hardlinks carry no bytes.
+ * - hardlinks carry no bytes, but a visible hardlink keeps its target's bytes visible even when
+ *   the target's name is deleted or replaced by a later layer.
  */
 import type { ScannedEntry } from './model.js';
-import { baseName, parentPath } from './paths.js';
+import { baseName, cleanPath, parentPath } from './paths.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -221,12 +222,41 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
 
   const visible: VisibleFile[] = [];
   let visibleBytes = 0;
+  const links: FsNode[] = [];
   for (const n of walkNodes(root)) {
     const e = n.entry;
     if (e && e.type === 'file') {
       visible.push({ path: e.path, entry: e, layer: n.layer });
       visibleBytes += e.size;
       stats[n.layer]!.visibleBytes += e.size;
+    } else if (e && e.type === 'hardlink') {
+      links.push(n);
+    }
+  }
+  // A hardlink that stays visible keeps its target's bytes on disk even when the target's NAME was
+  // deleted or replaced later (`conda install` hardlinks pkgs/ into the env, a later RUN removes
+  // pkgs/): those bytes are visible under the link's path, not waste. Tar hardlinks name an
+  // earlier entry of the same layer.
+  if (links.length > 0 && hidden.length > 0) {
+    const hiddenAt = new Map<string, number>();
+    hidden.forEach((h, i) => hiddenAt.set(`${h.layer}\0${h.path}`, i));
+    const rescued = new Set<number>();
+    for (const n of links) {
+      const e = n.entry!;
+      const i = hiddenAt.get(`${n.layer}\0${cleanPath(e.linkTarget ?? '')}`);
+      if (i === undefined || rescued.has(i)) continue;
+      rescued.add(i);
+      const h = hidden[i]!;
+      visible.push({ path: e.path, entry: { path: e.path, type: 'file', size: h.size, mode: e.mode, csize: h.csize }, layer: n.layer });
+      visibleBytes += h.size;
+      stats[h.layer]!.visibleBytes += h.size;
+      stats[h.layer]!.hiddenBytes -= h.size;
+      stats[h.hiddenBy]!.hidBytes -= h.size;
+    }
+    if (rescued.size > 0) {
+      const kept = hidden.filter((_, i) => !rescued.has(i));
+      hidden.length = 0;
+      hidden.push(...kept);
     }
   }
   let overwrittenBytes = 0;
