@@ -3,11 +3,11 @@
  * on dive's conformance image (/work/shared/conformance/dive, see EXPECTED.md there).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../packages/core/src/report-schema.js';
 import { DiffReportSchema } from '../../packages/core/src/diff/diff-schema.js';
 import { runCliInProcess } from '../helpers/cli.js';
@@ -19,6 +19,7 @@ const DIVE_TAR = process.env.DIVE_TEST_IMAGE ?? fileURLToPath(new URL('../../../
 const ready = existsSync(CLI) && existsSync(DIVE_TAR);
 if (!ready && process.env.CI === 'true') throw new Error(`CI=true but ${existsSync(CLI) ? DIVE_TAR : CLI} is missing`);
 const tmp = mkdtempSync(join(tmpdir(), 'imgsize-cli-diff-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[], input?: Buffer | string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', COLUMNS: '120' }, maxBuffer: 64 << 20 });
