@@ -4,6 +4,7 @@ import type { FileList, Report } from '@imgsize/core';
 import { CLIENT_SCRIPT } from './client.js';
 import { buildAnalyzeTree, buildDiffTree, embedJson, renderAnalyzeHtml, type HtmlTree } from './index.js';
 import type { AnalyzeLeaf, DiffLeaf } from './tree.js';
+import { makeReport } from '../../../../../test/diff/make-report.js';
 
 /** The data island of a rendered page, parsed back. */
 function dataOf(html: string): { page: string; tree: HtmlTree<AnalyzeLeaf> | null; report: Report } {
@@ -12,29 +13,9 @@ function dataOf(html: string): { page: string; tree: HtmlTree<AnalyzeLeaf> | nul
   return JSON.parse(m[1]!);
 }
 
+/** A report with no layers, plus the given per-path rows (the shared hand-built report of test/diff). */
 function minimalReport(files: FileList | undefined): Report {
-  return {
-    schemaVersion: 1,
-    tool: { name: 'imgsize', version: '0.0.0-test' },
-    image: {
-      ref: 'x.tar',
-      source: { kind: 'docker-archive', format: 'docker-archive-legacy', ref: 'x.tar' },
-      repoTags: ['x:1'],
-      os: 'linux',
-      architecture: 'amd64',
-      entrypoint: null,
-      cmd: null,
-      env: [],
-      labels: {},
-    },
-    summary: { layers: 1, emptyLayers: 0, historyEntries: 1, entries: 0, files: 0, contentBytes: 0, tarBytes: 0, visibleBytes: 0, wastedBytes: 0, overwrittenBytes: 0, deletedBytes: 0 },
-    layers: [],
-    history: [],
-    waste: { overwrittenBytes: 0, deletedBytes: 0, hiddenFiles: 0, topPaths: [] },
-    dive: { efficiency: 1, wastedBytes: 0, userWastedPercent: 0, imageSizeBytes: 0, userSizeBytes: 0, inefficientFileCount: 0, inefficientFiles: [] },
-    ...(files && { files }),
-    warnings: [],
-  };
+  return { ...makeReport({ ref: 'x.tar', tag: 'x:1', layers: [] }), ...(files && { files }) };
 }
 
 /** Sums of a tree's leaves: visible and hidden bytes (analyze trees). */
