@@ -8,9 +8,9 @@ import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './m
 import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
 import { walkTarRegion } from './tar/positional-walker.js';
-import { createDecompressSink, decompressOptionsOf, sniff, type DecompressOptions } from './compression.js';
+import { createDecompressSink, decompressOptionsOf, sniff, type DecompressOptions } from './codec.js';
 import { ImgsizeError } from './errors.js';
-import { DEFAULT_LIMITS, LoadBudget, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, ResourceMeter, type Limits } from './limits.js';
 import { tarLimitsOf } from './tar/types.js';
 import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
 import { isMetadataPath } from './metadata-paths.js';
@@ -30,7 +30,7 @@ export interface LayerScanOptions {
   capture?: ((path: string, size: number) => boolean) | undefined;
   /** Max bytes kept of one captured file (default `Limits.maxMetadataFileBytes`); longer files are kept truncated. */
   maxCaptureBytes?: number | undefined;
-  /** Max bytes captured in one layer (default: no per-layer cap, only the load's `budget`); further captures are skipped with a warning. */
+  /** Max bytes captured in one layer (default: no per-layer cap, only the load's `meter`); further captures are skipped with a warning. */
   maxCaptureTotal?: number | undefined;
   /** Plugin factories; each is called once per layer. */
   plugins?: ReadonlyArray<() => LayerScanPlugin> | undefined;
@@ -39,27 +39,27 @@ export interface LayerScanOptions {
   decompress?: DecompressOptions | undefined;
   /**
    * Counters shared by all the layer scans of one load (`maxEntriesTotal`, `maxMetadataBytesTotal`);
-   * default: a budget of this layer alone, with DEFAULT_LIMITS.
+   * default: a meter of this layer alone, with DEFAULT_LIMITS.
    */
-  budget?: LoadBudget | undefined;
+  meter?: ResourceMeter | undefined;
   signal?: AbortSignal | undefined;
 }
 
 /**
  * The scan options a source uses for one load: the caller's `scan` options over the tar,
- * decompression and capture limits of `limits`, sharing `budget` across all the load's layers.
+ * decompression and capture limits of `limits`, sharing `meter` across all the load's layers.
  */
 export function scanOptionsFor(
   scan: LayerScanOptions | undefined,
   limits: Limits,
-  budget: LoadBudget,
+  meter: ResourceMeter,
   signal: AbortSignal | undefined,
 ): LayerScanOptions {
   return {
     ...scan,
     limits: { ...tarLimitsOf(limits), ...scan?.limits },
     decompress: scan?.decompress ?? decompressOptionsOf(limits),
-    budget: scan?.budget ?? budget,
+    meter: scan?.meter ?? meter,
     signal,
   };
 }
@@ -76,8 +76,8 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
   finish(walk: TarWalkResult): LayerScan;
 } {
   const capture = options.capture ?? isMetadataPath;
-  const budget = options.budget ?? new LoadBudget({ ...DEFAULT_LIMITS });
-  const maxCapture = options.maxCaptureBytes ?? budget.limits.maxMetadataFileBytes;
+  const meter = options.meter ?? new ResourceMeter({ ...DEFAULT_LIMITS });
+  const maxCapture = options.maxCaptureBytes ?? meter.limits.maxMetadataFileBytes;
   const maxCaptureTotal = options.maxCaptureTotal ?? Infinity;
   const plugins = (options.plugins ?? []).map((make) => make());
   const entries: ScannedEntry[] = [];
@@ -91,7 +91,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
 
   const visitor: TarVisitor = {
     entry(h: TarEntryHeader) {
-      budget.addEntry();
+      meter.addEntry();
       for (const hz of pathHazards(h.name)) {
         const seen = hazards.get(hz);
         if (seen) seen.count++;
@@ -116,9 +116,9 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
         const keep = Math.min(h.size, maxCapture);
         if (capturedTotal + keep > maxCaptureTotal) {
           warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`);
-        } else if (!budget.reserveMetadata(keep)) {
+        } else if (!meter.reserveMetadata(keep)) {
           warnings.push(
-            `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${budget.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`,
+            `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${meter.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`,
           );
         } else {
           capturedTotal += keep;

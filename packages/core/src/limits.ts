@@ -100,7 +100,7 @@ function suggest(v: number): string {
  * `maxMetadataBytesTotal`). The stream reader scans every blob of an archive before it knows
  * which ones the manifest references, so unreferenced blobs count too.
  */
-export class LoadBudget {
+export class ResourceMeter {
   entries = 0;
   metadataBytes = 0;
   readonly limits: Limits;

@@ -6,7 +6,7 @@
  * `countedInSavings: false`. Informational findings never count.
  */
 import type { Finding } from '../report-schema.js';
-import type { AnalyzedImage, ShippedFile } from './model.js';
+import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 
 /** What a rule proposes. */
 export interface Candidate {

@@ -9,10 +9,10 @@ import type { LoadedImage, ScannedEntry } from '../model.js';
 import type { OverlayResult } from '../overlay.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
 import { compileRules, resolveAppDirs } from './categorize.js';
-import { ENTRY_COST, priorCsize } from './compression.js';
+import { ENTRY_COST, priorCsize } from './compressed-size.js';
 import { biggestDirectories } from './directories.js';
 import { runFindings } from './findings.js';
-import type { AnalyzedImage, ShippedFile } from './model.js';
+import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
 
@@ -24,7 +24,7 @@ export {
   SAMPLING_SCHEDULE,
   type CompressionSamplerOptions,
   type ContentClass,
-} from './compression.js';
+} from './compressed-size.js';
 export {
   loadCategoryRules,
   DEFAULT_CATEGORY_RULES,
@@ -39,7 +39,7 @@ export {
 export { DEFAULT_FINDING_RULES, runFindings, type FindingRule, type Candidate } from './findings.js';
 export { attributePackages, parseDpkgStatus, parseRecord, type PackageAttribution } from './packages.js';
 export { biggestDirectories, type DirectoryOptions } from './directories.js';
-export type { AnalyzedImage, ShippedFile } from './model.js';
+export type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 
 /** 1 Gbit/s: the default bandwidth for pull-time estimates. */
 export const DEFAULT_BANDWIDTH_BITS_PER_SECOND = 1e9;

@@ -16,7 +16,7 @@ import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../er
 import { DockerSaveManifest, ImageIndex, type Descriptor } from '../image-schemas.js';
 import { parseImageConfig, parseJsonDocument } from '../image-config.js';
 import { createLayerSink, scanLayerRegion, scanLayerStream, scanOptionsFor, sniffLayer, type LayerScanOptions } from '../layer-scan.js';
-import { checkLayerCount, limitError, LoadBudget, resolveLimits, type Limits } from '../limits.js';
+import { checkLayerCount, limitError, ResourceMeter, resolveLimits, type Limits } from '../limits.js';
 import type { BlobCompression, ImageSource, LayerScan, LoadedImage, LoadedLayer, LoadOptions, Progress, SourceFormat } from '../model.js';
 import { cleanPath, parentPath } from '../paths.js';
 import { compressionOfMediaType, selectFromIndex } from '../oci-index.js';
@@ -24,7 +24,7 @@ import { scanVariant } from '../layer-cache.js';
 import { TarStreamWalker } from '../tar/stream-walker.js';
 import { walkTarRegion } from '../tar/positional-walker.js';
 import { tarLimitsOf, type ByteSink, type TarEntryHeader, type TarVisitor } from '../tar/types.js';
-import { decompressIterable, decompressOptionsOf, peek, sniff } from '../compression.js';
+import { decompressIterable, decompressOptionsOf, peek, sniff } from '../codec.js';
 
 /** What the user handed us: a file path, `-` for stdin, or a byte stream. */
 export type ArchiveInput = string | Readable | AsyncIterable<Buffer>;
@@ -104,7 +104,7 @@ class LinkTable {
   }
 }
 
-/** What both readers need for one load: options, resolved limits, and the load's shared budget. */
+/** What both readers need for one load: options, resolved limits, and the load's shared meter. */
 interface LoadContext {
   options: LoadOptions;
   limits: Limits;
@@ -114,7 +114,7 @@ interface LoadContext {
 async function loadArchive(input: ArchiveInput, description: string, options: LoadOptions): Promise<LoadedImage> {
   try {
     const limits = resolveLimits(options.limits);
-    const ctx: LoadContext = { options, limits, scanOpts: scanOptionsFor(options.scan, limits, new LoadBudget(limits), options.signal) };
+    const ctx: LoadContext = { options, limits, scanOpts: scanOptionsFor(options.scan, limits, new ResourceMeter(limits), options.signal) };
     if (typeof input === 'string' && input !== '-') return await loadFile(input, description, ctx);
     const stream = typeof input === 'string' ? process.stdin : input;
     return await loadFromStream(inputErrors(stream as AsyncIterable<Buffer>), description, ctx, undefined);
@@ -275,7 +275,7 @@ async function loadFromStream(
   totalBytes: number | undefined,
 ): Promise<LoadedImage> {
   const { options, limits, scanOpts } = ctx;
-  const budget = scanOpts.budget!;
+  const meter = scanOpts.meter!;
   const { head, rest } = await peek(source, 512);
   const kind = sniff(head);
   let input: AsyncIterable<Buffer> = rest;
@@ -289,14 +289,14 @@ async function loadFromStream(
     });
   }
   const table = new LinkTable();
-  const blobs: BlobStore = { json: new Map(), scans: new Map(), notKept: new Map(), budget, limits };
+  const blobs: BlobStore = { json: new Map(), scans: new Map(), notKept: new Map(), meter, limits };
   let current: BlobHandler | undefined;
   const outer: TarVisitor = {
     entry(h) {
       const p = table.add(h);
       // A later entry replaces an earlier one with the same path (as extraction would).
       const old = blobs.json.get(p);
-      if (old) budget.releaseMetadata(old.length);
+      if (old) meter.releaseMetadata(old.length);
       blobs.json.delete(p);
       blobs.scans.delete(p);
       blobs.notKept.delete(p);
@@ -394,7 +394,7 @@ interface BlobStore {
   scans: Map<string, BlobScan | ImgsizeError>;
   /** Why a JSON-looking blob was not kept (a limit). */
   notKept: Map<string, ImgsizeError>;
-  budget: LoadBudget;
+  meter: ResourceMeter;
   limits: Limits;
 }
 
@@ -459,8 +459,8 @@ class BlobHandler {
     this.head = [buf];
     const kind = sniffLayer(buf);
     if (mayBeJson(buf)) {
-      const { budget, limits } = this.store;
-      if (this.size <= limits.maxMetadataFileBytes && budget.reserveMetadata(this.size)) {
+      const { meter, limits } = this.store;
+      if (this.size <= limits.maxMetadataFileBytes && meter.reserveMetadata(this.size)) {
         this.keepJson = true;
       } else if (this.size <= limits.maxMetadataFileBytes) {
         this.store.notKept.set(

@@ -15,7 +15,7 @@ import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../er
 import { ImageIndex, type Descriptor, type Platform } from '../image-schemas.js';
 import { parseImageConfig, parseJsonDocument } from '../image-config.js';
 import { scanLayerRegion, scanLayerStream, scanOptionsFor, type LayerScanOptions } from '../layer-scan.js';
-import { checkLayerCount, limitError, LoadBudget, resolveLimits } from '../limits.js';
+import { checkLayerCount, limitError, ResourceMeter, resolveLimits } from '../limits.js';
 import type { ImageSource, LayerScan, LoadedImage, LoadedLayer, LoadOptions } from '../model.js';
 import { compressionOfMediaType, parsePlatform, selectFromIndex } from '../oci-index.js';
 import { DIGEST_RE } from './registry-ref.js';
@@ -126,7 +126,7 @@ async function loadLayout(dir: string, label: string, opts: OciLayoutOptions, lo
   if (config.diffIds.length !== descs.length) {
     throw new ImgsizeError('E_BAD_MANIFEST', `the manifest lists ${descs.length} layers but the config has ${config.diffIds.length} diff_ids`);
   }
-  const scanOpts: LayerScanOptions = scanOptionsFor(load.scan, limits, new LoadBudget(limits), load.signal);
+  const scanOpts: LayerScanOptions = scanOptionsFor(load.scan, limits, new ResourceMeter(limits), load.signal);
   const verify = opts.verifyDigests !== false;
   const scans = new Map<string, Promise<{ scan: LayerScan; compression: 'none' | 'gzip' | 'zstd'; fast: boolean }>>();
   let fastPath = false;

@@ -28,7 +28,7 @@ import {
   parseRetryAfter,
   readBody,
   readWithIdleTimeout,
-  RetryBudget,
+  RetryTracker,
   DEFAULT_LOW_SPEED,
   type HttpResponse,
   type LowSpeedLimit,
@@ -79,7 +79,7 @@ const MAX_ERROR_BODY = 64 << 10;
 interface OpenInit {
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
-  budget: RetryBudget;
+  retries: RetryTracker;
   /** What is being fetched, for messages ("manifest latest"). */
   what: string;
   /** Code for a 404 (default E_REGISTRY). */
@@ -155,12 +155,12 @@ export class RegistryClient {
   /** Fetches a manifest or index by tag or digest, verifying the digest when it is known. */
   async fetchManifest(reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
     const what = `manifest ${this.ref.repository}:${reference}`.replace(':sha', '@sha');
-    const budget = new RetryBudget(this.opts.retry);
+    const retries = new RetryTracker(this.opts.retry);
     for (;;) {
       const res = await this.open(`/v2/${this.ref.repository}/manifests/${reference}`, {
         headers: { Accept: MANIFEST_ACCEPT },
         signal,
-        budget,
+        retries,
         what,
         notFound: (detail) =>
           new ImgsizeError('E_IMAGE_NOT_FOUND', `${this.ref.registry}/${this.ref.repository} has no manifest "${reference}"${detail}`, {
@@ -173,7 +173,7 @@ export class RegistryClient {
       } catch (e) {
         if (e instanceof ImgsizeError) throw this.scrubError(e.code === 'E_LIMIT' ? e : e.wrap(`reading ${what}`));
         if (isTransient(e)) {
-          await budget.wait((why) => this.error('E_NETWORK', `reading ${what}: ${describeNetworkError(e)}; ${why}`), undefined, signal);
+          await retries.wait((why) => this.error('E_NETWORK', `reading ${what}: ${describeNetworkError(e)}; ${why}`), undefined, signal);
           continue;
         }
         throw this.error('E_NETWORK', `reading ${what}: ${describeNetworkError(e)}`);
@@ -212,13 +212,13 @@ export class RegistryClient {
     const [alg, hex] = desc.digest.split(':') as [string, string];
     const what = `blob ${desc.digest}`;
     const hash = createHash(alg);
-    const budget = new RetryBudget(this.opts.retry);
+    const retries = new RetryTracker(this.opts.retry);
     let received = 0;
     for (;;) {
       const res = await this.open(`/v2/${this.ref.repository}/blobs/${desc.digest}`, {
         headers: received > 0 ? { Range: `bytes=${received}-` } : undefined,
         signal,
-        budget,
+        retries,
         what,
         notFound: (detail) => new ImgsizeError('E_LAYER_MISSING', `${this.ref.registry}/${this.ref.repository} has no ${what}${detail}`),
       });
@@ -254,7 +254,7 @@ export class RegistryClient {
           }
           hash.update(c);
           received += c.length;
-          budget.progress();
+          retries.progress();
           onBytes?.(c.length);
           yield c;
         }
@@ -268,7 +268,7 @@ export class RegistryClient {
       if (failure !== undefined && !isTransient(failure)) throw this.error('E_NETWORK', `downloading ${what}: ${describeNetworkError(failure)}`);
       // A reset, a stall, or a body that ended early: resume where we are.
       const why = failure !== undefined ? describeNetworkError(failure) : `the body ended after ${received} of ${desc.size} bytes`;
-      await budget.wait((w) => this.error('E_NETWORK', `downloading ${what}: ${why}; ${w}`), undefined, signal);
+      await retries.wait((w) => this.error('E_NETWORK', `downloading ${what}: ${why}; ${w}`), undefined, signal);
     }
     const got = hash.digest('hex');
     if (got !== hex) {
@@ -278,7 +278,7 @@ export class RegistryClient {
 
   /**
    * Sends a GET to the registry and returns a 2xx response: follows redirects, answers the auth
-   * challenge once, retries transient failures within `budget`, and maps other statuses to errors.
+   * challenge once, retries transient failures within `retries`, and maps other statuses to errors.
    */
   private async open(path: string, init: OpenInit): Promise<HttpResponse> {
     let authTried = false;
@@ -289,7 +289,7 @@ export class RegistryClient {
       } catch (e) {
         if (e instanceof ImgsizeError) throw this.scrubError(e);
         if (isTransient(e)) {
-          await init.budget.wait((why) => this.error('E_NETWORK', `fetching ${init.what} from ${this.base}: ${describeNetworkError(e)}; ${why}`), undefined, init.signal);
+          await init.retries.wait((why) => this.error('E_NETWORK', `fetching ${init.what} from ${this.base}: ${describeNetworkError(e)}; ${why}`), undefined, init.signal);
           continue;
         }
         throw this.error('E_NETWORK', `fetching ${init.what} from ${this.base}: ${describeNetworkError(e)}`);
@@ -306,7 +306,7 @@ export class RegistryClient {
         const retryAfter = parseRetryAfter(res.headers['retry-after']);
         discard(res);
         const label = res.status === 429 ? 'rate limited (429)' : `HTTP ${res.status}`;
-        await init.budget.wait((why) => this.error('E_REGISTRY', `fetching ${init.what}: ${label}; ${why}`), retryAfter, init.signal);
+        await init.retries.wait((why) => this.error('E_REGISTRY', `fetching ${init.what}: ${label}; ${why}`), retryAfter, init.signal);
         continue;
       }
       const detail = await this.errorDetail(res);
@@ -440,7 +440,7 @@ export class RegistryClient {
       } catch (e) {
         if (e instanceof ImgsizeError) throw this.scrubError(e);
         if (isTransient(e)) {
-          await init.budget.wait((why) => this.error('E_NETWORK', `getting a token from ${redactUrl(realm)}: ${describeNetworkError(e)}; ${why}`), undefined, init.signal);
+          await init.retries.wait((why) => this.error('E_NETWORK', `getting a token from ${redactUrl(realm)}: ${describeNetworkError(e)}; ${why}`), undefined, init.signal);
           continue;
         }
         throw this.error('E_NETWORK', `getting a token from ${redactUrl(realm)}: ${describeNetworkError(e)}`);
@@ -448,7 +448,7 @@ export class RegistryClient {
       if (RETRY_STATUS.has(res.status)) {
         const ra = parseRetryAfter(res.headers['retry-after']);
         discard(res);
-        await init.budget.wait((why) => this.error('E_AUTH', `token server ${redactUrl(realm)} answered HTTP ${res.status}; ${why}`), ra, init.signal);
+        await init.retries.wait((why) => this.error('E_AUTH', `token server ${redactUrl(realm)} answered HTTP ${res.status}; ${why}`), ra, init.signal);
         continue;
       }
       if (res.status === 401 || res.status === 403) {
@@ -464,7 +464,7 @@ export class RegistryClient {
         doc = JSON.parse((await readBody(res, 1 << 20, this.idleTimeoutMs, 'token response')).toString('utf8')) as typeof doc;
       } catch (e) {
         if (isTransient(e)) {
-          await init.budget.wait((why) => this.error('E_NETWORK', `reading a token from ${redactUrl(realm)}: ${why}`), undefined, init.signal);
+          await init.retries.wait((why) => this.error('E_NETWORK', `reading a token from ${redactUrl(realm)}: ${why}`), undefined, init.signal);
           continue;
         }
         throw this.error('E_AUTH', `token server ${redactUrl(realm)} sent something that is not a token response`);

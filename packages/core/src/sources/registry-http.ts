@@ -1,7 +1,7 @@
 /**
  * The HTTP plumbing under the registry client, on node:http/https (no automatic body decoding,
  * which would break digest checks): one request with a headers timeout and abort, body reading
- * with an idle (stall) timeout, and the retry budget (attempts, total time, backoff, Retry-After).
+ * with an idle (stall) timeout, and the retry limits (attempts, total time, backoff, Retry-After).
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -251,7 +251,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * elapsed time count from the last progress, so a long download that keeps moving is not
  * penalised for a reset near its end.
  */
-export class RetryBudget {
+export class RetryTracker {
   private failures = 0;
   private since = Date.now();
   private readonly maxAttempts: number;
@@ -278,8 +278,8 @@ export class RetryBudget {
   }
 
   /**
-   * Records a failed attempt and waits before the next one, or throws `fail(why)` when the budget
-   * is spent (too many attempts, too long, or a Retry-After beyond what is left).
+   * Records a failed attempt and waits before the next one, or throws `fail(why)` when the retry limits
+   * are spent (too many attempts, too long, or a Retry-After beyond what is left).
    */
   async wait(fail: (why: string) => ImgsizeError, retryAfterMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     this.failures++;
@@ -291,7 +291,7 @@ export class RetryBudget {
     if (delay > this.maxDelay || delay > left) {
       throw fail(
         retryAfterMs !== undefined
-          ? `asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, more than the retry budget allows`
+          ? `asked to retry after ${Math.ceil(retryAfterMs / 1000)} s, more than the retry limits allow`
           : `gave up after ${this.failures} attempts in ${Math.round((Date.now() - this.since) / 1000)} s`,
       );
     }

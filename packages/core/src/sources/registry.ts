@@ -10,7 +10,7 @@ import { ImageIndex, ImageManifest, type Descriptor, type Platform } from '../im
 import { parseImageConfig, parseJsonDocument } from '../image-config.js';
 import { createLayerCache, scanVariant, type LayerCache } from '../layer-cache.js';
 import { scanLayerStream, scanOptionsFor } from '../layer-scan.js';
-import { checkLayerCount, DEFAULT_LIMITS, limitError, LoadBudget, resolveLimits, type Limits } from '../limits.js';
+import { checkLayerCount, DEFAULT_LIMITS, limitError, ResourceMeter, resolveLimits, type Limits } from '../limits.js';
 import type { BlobCompression, ImageSource, LayerScan, LoadedImage, LoadedLayer, LoadOptions, Progress } from '../model.js';
 import { compressionOfMediaType, formatPlatform, looksLikeIndex, parsePlatform, selectFromIndex } from '../oci-index.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
@@ -187,7 +187,7 @@ async function scanLayers(
   const onOuterAbort = (): void => inner.abort(load.signal?.reason);
   load.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const signal = inner.signal;
-  const scanOpts = scanOptionsFor(load.scan, limits, new LoadBudget(limits), signal);
+  const scanOpts = scanOptionsFor(load.scan, limits, new ResourceMeter(limits), signal);
   const worker = async (): Promise<void> => {
     for (;;) {
       const t = todo.shift();

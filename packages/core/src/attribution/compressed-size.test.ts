@@ -9,7 +9,7 @@ import { makeTar, type TarSpec } from '../../../../test/helpers/tar.js';
 import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
 import type { LayerScan, ScannedEntry } from '../model.js';
 import { applyOverlay } from '../overlay.js';
-import { contentClassOf, createCompressionSampler, sampleRanges, SAMPLING_SCHEDULE } from './compression.js';
+import { contentClassOf, createCompressionSampler, sampleRanges, SAMPLING_SCHEDULE } from './compressed-size.js';
 import { attribute } from './index.js';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
  * Measures the compression sampler against real `gzip -6`, per layer and per image, for a
  * docker-save archive (uncompressed archive file; layer blobs plain, gzip or zstd):
  *
- *   tsx packages/core/src/attribution/compression-accuracy.ts image.tar [--zlib] [--json]
+ *   tsx bench/compression-accuracy.ts image.tar [--zlib] [--json]
  *
  * For every layer it prints the uncompressed tar size, the bytes the sampler read, the estimate,
  * the real gzip -6 size of the uncompressed layer tar (the `gzip` CLI with -6 -n, or Node's zlib at
@@ -14,15 +14,15 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
-import { decompressIterable, sniff } from '../compression.js';
-import { DockerSaveManifest } from '../image-schemas.js';
-import { parseJsonDocument } from '../image-config.js';
-import type { LayerScanPlugin } from '../layer-scan.js';
-import type { ScannedEntry } from '../model.js';
-import { openDockerArchive } from '../sources/docker-archive.js';
-import { walkTarRegion } from '../tar/positional-walker.js';
-import { cleanPath, parentPath } from '../paths.js';
-import { createCompressionSampler } from './compression.js';
+import { decompressIterable, sniff } from '../packages/core/src/codec.js';
+import { DockerSaveManifest } from '../packages/core/src/image-schemas.js';
+import { parseJsonDocument } from '../packages/core/src/image-config.js';
+import type { LayerScanPlugin } from '../packages/core/src/layer-scan.js';
+import type { ScannedEntry } from '../packages/core/src/model.js';
+import { openDockerArchive } from '../packages/core/src/sources/docker-archive.js';
+import { walkTarRegion } from '../packages/core/src/tar/positional-walker.js';
+import { cleanPath, parentPath } from '../packages/core/src/paths.js';
+import { createCompressionSampler } from '../packages/core/src/attribution/compressed-size.js';
 
 /** Accuracy of one layer. */
 export interface LayerAccuracy {
@@ -216,7 +216,7 @@ export function formatAccuracy(a: ImageAccuracy): string {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { zlib: { type: 'boolean' }, json: { type: 'boolean' } } });
   if (positionals.length === 0) {
-    process.stderr.write('usage: tsx packages/core/src/attribution/compression-accuracy.ts <docker-save.tar>... [--zlib] [--json]\n');
+    process.stderr.write('usage: tsx bench/compression-accuracy.ts <docker-save.tar>... [--zlib] [--json]\n');
     process.exitCode = 2;
     return;
   }

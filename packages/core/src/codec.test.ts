@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import tarStream from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { createDecompressSink, decompressIterable, peek, sniff, type CompressionKind, type DecompressOptions } from './compression.js';
+import { createDecompressSink, decompressIterable, peek, sniff, type CompressionKind, type DecompressOptions } from './codec.js';
 import { ImgsizeError, isImgsizeError } from './errors.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
 import type { ByteSink } from './tar/types.js';
