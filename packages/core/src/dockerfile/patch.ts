@@ -170,7 +170,9 @@ export function planFix(input: PlanFixInput): FixPlan {
   };
   for (const p of input.placements) {
     const rewrites = REWRITES_BY_FINDING[p.finding.id] ?? [];
-    for (const rw of rewrites) {
+    // A rewrite may apply to several instructions (a pip cache left by two RUNs): apply it until
+    // it has nothing left to do, one hunk each time.
+    for (const rw of rewrites.flatMap((r) => new Array<typeof r>(8).fill(r))) {
       const byLayer = new Map<number, ParsedDockerfile['instructions'][number]>();
       for (const [l, i] of p.byLayer) {
         const c = cur(i);
@@ -187,6 +189,7 @@ export function planFix(input: PlanFixInput): FixPlan {
       };
       const r: RewriteResult | null = rw(df, located, { dockerignore });
       if (!r || (r.review && input.safeOnly)) continue;
+      if (r.text === (r.file === 'Dockerfile' ? dockerfile : dockerignore)) continue;
       const before = r.file === 'Dockerfile' ? dockerfile : dockerignore;
       const path = r.file === 'Dockerfile' ? input.patchPath : input.dockerignorePath;
       const section = diffSection(path, before, r.text, crlf && r.file === 'Dockerfile');
