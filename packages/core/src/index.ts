@@ -19,6 +19,8 @@ export {
   type PackageReport,
   type PackagesReport,
   type Finding,
+  type DockerfileLocation,
+  DockerfileLocationSchema,
   type PullReport,
   type DirectoryReport,
   FileListSchema,
@@ -95,3 +97,9 @@ export {
   type AttributeOptions,
   type Attribution,
 } from './attribution/index.js';
+export { parseDockerfile, finalChain, locationLabel, type ParsedDockerfile, type DockerfileInstruction, type DockerfileStage, type DockerfileFlag, type ParseDockerfileOptions } from './dockerfile/parse.js';
+export { mapHistoryToDockerfile, normalizeHistoryEntry, MAPPING_WARNING_CODES, type DockerfileMapping, type HistoryLocation, type MappingWarning, type MappingWarningCode } from './dockerfile/map-history.js';
+export { planFix, diffSection, type FixPlan, type FixHunk, type FindingPlacement, type PlanFixInput } from './dockerfile/patch.js';
+export { locateFindings, type LocatedReport } from './dockerfile/locate.js';
+export { REWRITES_BY_FINDING } from './dockerfile/rewrites/families.js';
+export type { Rewrite, RewriteResult, LocatedFinding, RewriteFiles } from './dockerfile/rewrites/types.js';

@@ -550,7 +550,11 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
         savedCompressed += compressed;
       }
       const perLayer = new Map<number, number>();
-      for (const f of shown) perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + f.size);
+      const perLayerCompressed = new Map<number, number>();
+      for (const f of shown) {
+        perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + f.size);
+        perLayerCompressed.set(f.layer, (perLayerCompressed.get(f.layer) ?? 0) + f.csize);
+      }
       const mainLayer = [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0];
       const layers = [...new Set([...perLayer.keys(), ...(c.alsoLayers ?? [])])].sort((a, b) => a - b);
       const evidence = topFiles(shown, topN).map((f) => ({ path: `/${f.path}`, bytes: f.size, layer: f.layer }));
@@ -568,6 +572,7 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
         fix: c.fix,
         ...(notes.length > 0 && { note: notes.join(' ') }),
         countedInSavings: counted,
+        layerBytes: [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([layer, bytes]) => ({ layer, bytes, compressedBytes: Math.round(perLayerCompressed.get(layer) ?? 0) })),
       });
     }
   }
