@@ -79,7 +79,6 @@ export {
   type DirectoryDelta,
   type FindingRef,
 } from './diff/diff-schema.js';
-export { collectFiles, withFiles, type CollectFilesOptions } from './diff/files.js';
 export { looksLikeJson, parseSavedReport, validateSavedReport } from './diff/saved-report.js';
 export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets, type BudgetsInput, type BudgetResult, type BudgetRuleResult } from './budgets/budget-schema.js';
 export { parseBudgets, validateBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
