@@ -88,3 +88,4 @@ export { parseDockerfile, locationLabel, type ParsedDockerfile, type DockerfileI
 export { mapHistoryToDockerfile, MAPPING_WARNING_CODES, type DockerfileMapping, type HistoryLocation, type MappingWarning, type MappingWarningCode } from './dockerfile/map-history.js';
 export { planFix, type FixPlan, type FixHunk, type FindingPlacement, type PlanFixInput } from './dockerfile/patch.js';
 export { locateFindings, type LocatedReport } from './dockerfile/locate.js';
+export { verifyFix, pingEngine, parseDockerIgnore, type VerifyOptions, type VerifyResult, type VerifiedHunk, type DockerIgnore } from './dockerfile/verify.js';

@@ -5,7 +5,7 @@
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
 import type { BudgetResult, DiffReport, MetricDelta, Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
+import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate, dockerfileLabel } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { formatBandwidth } from './terminal.js';
@@ -165,7 +165,14 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
         table(
           ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers', 'Fix'],
           ['l', 'l', 'r', 'r', 'l', 'l'],
-          list.map((f) => [f.severity, mdText(truncate(f.title, 100)), formatBytes(f.bytes), formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', '), mdText(truncate(f.fix.split('\n')[0] ?? '', 160))]),
+          list.map((f) => [
+            f.severity,
+            mdText(truncate(f.title, 100)),
+            formatBytes(f.bytes),
+            formatBytes(f.compressedBytes),
+            `${f.dockerfile ? `${mdCode(dockerfileLabel(f.dockerfile), 60)} ` : ''}${f.layers.map((l) => `#${l}`).join(', ')}`,
+            mdText(truncate(f.fix.split('\n')[0] ?? '', 160)),
+          ]),
         ) + moreLine(r.findings.length - list.length),
         true,
       ),

@@ -3,7 +3,7 @@
  * whether it is compressed; uncompressed is the default and is labelled in the summary.
  */
 import type { Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
+import { cleanInstruction, formatBytes, formatPercent, formatSeconds, safeText, shortDigest, dockerfileLabel } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable } from './table.js';
 
@@ -119,6 +119,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
       out.push(
         `  ${sev.padEnd(6)} ${s.bold(safeText(f.title))}  ${formatBytes(f.bytes)} (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)${f.countedInSavings ? '' : s.dim(' [not counted]')}`,
       );
+      const at = dockerfileLabel(f.dockerfile);
+      if (at) out.push(`         ${s.bold(at)}`);
       if (layers || f.instruction) out.push(s.dim(`         ${layers}${f.instruction ? `: ${truncateLine(cleanInstruction(f.instruction), o.width - 20)}` : ''}`));
       for (const e of f.evidence.slice(0, 3)) out.push(s.dim(`         ${truncateLine(safeText(e.path), o.width - 30)}  ${formatBytes(e.bytes)}  (layer ${e.layer})`));
       out.push(`         fix: ${truncateLine(safeText(f.fix.split('\n')[0] ?? ''), o.width - 15)}`);

@@ -763,6 +763,10 @@ function analyzePage() {
       h('span', { class: 'fs' }, h('b', { text: fmtBytes(f.bytes) }), ' uncompressed \u00b7 ' + fmtBytes(f.compressedBytes) + ' compressed')));
     var body = h('div', { class: 'fbody' });
     body.append(h('div', { class: 'saves', text: 'Saves ' + fmtBytes(f.bytes) + ' uncompressed, ' + fmtBytes(f.compressedBytes) + ' compressed, ~' + fmtSeconds(f.pullSeconds) + ' of pull time \u00b7 confidence: ' + f.confidence + (f.countedInSavings ? '' : ' \u00b7 not counted in the savings total (informational, or bytes an earlier finding already counts)') }));
+    if (f.dockerfile) {
+      var dfName = String(f.dockerfile.path).split(/[\\/]/).pop() || f.dockerfile.path;
+      body.append(h('div', { class: 'fixhead', text: 'Dockerfile' }), h('div', { class: 'instr dfloc', text: dfName + ':' + f.dockerfile.line + (f.dockerfile.base ? ' (base image)' : '') }));
+    }
     if (f.instruction || f.layers.length) {
       body.append(h('div', { class: 'fixhead', text: f.layers.length ? 'Introduced by layer ' + f.layers.join(', ') : 'Introduced by' }));
       if (f.instruction) body.append(h('div', { class: 'instr', text: cleanInstruction(f.instruction) }));
