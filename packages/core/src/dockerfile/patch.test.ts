@@ -172,8 +172,8 @@ describe('rewrite golden patches', () => {
     const place = (df: ReturnType<typeof parseDockerfile>) => [placeAt(df, fakeFinding('cuda-devel', 2e9), [1]), placeAt(df, fakeFinding('dev-files', 6_000_000), [2])];
     const p = plan(text, place, { packages: pk });
     expect(p.hunks.map((h) => [h.family, h.review, h.bytes])).toEqual([
-      ['cuda-runtime-base', true, 2e9],
       ['drop-dev-packages', true, 6_000_000],
+      ['cuda-runtime-base', true, 2e9],
     ]);
     expect(p.patch).toContain('+FROM nvidia/cuda:12.1.0-runtime-ubuntu22.04\n');
     expect(p.patch).toContain('+RUN apt-get update && apt-get install -y python3\n');

@@ -7,7 +7,7 @@
  */
 import type { Finding, PackageReport } from '../report-schema.js';
 import { parseDockerfile, type ParsedDockerfile } from './parse.js';
-import { REWRITES_BY_FINDING } from './rewrites/families.js';
+import { REWRITES_BY_FINDING, REWRITE_ORDER } from './rewrites/families.js';
 import type { LocatedFinding, RewriteResult } from './rewrites/types.js';
 
 /** A finding located by instruction indexes of the ORIGINAL Dockerfile. */
@@ -168,11 +168,16 @@ export function planFix(input: PlanFixInput): FixPlan {
     const k = i === undefined ? -1 : live.indexOf(i);
     return k < 0 ? undefined : k;
   };
-  for (const p of input.placements) {
-    const rewrites = REWRITES_BY_FINDING[p.finding.id] ?? [];
+  // Rewrites that drop caches and late deletions go first, then those that change what is
+  // installed, then review ones: a hunk's realized savings are then its own (an opencv swap
+  // measured after the pip cache is gone does not also shrink the cache).
+  const pairs = input.placements
+    .flatMap((p, pi) => (REWRITES_BY_FINDING[p.finding.id] ?? []).map((rw) => ({ p, pi, rw, rank: REWRITE_ORDER.indexOf(rw) })))
+    .sort((a, b) => a.rank - b.rank || a.pi - b.pi);
+  for (const { p, rw: rw0 } of pairs) {
     // A rewrite may apply to several instructions (a pip cache left by two RUNs): apply it until
     // it has nothing left to do, one hunk each time.
-    for (const rw of rewrites.flatMap((r) => new Array<typeof r>(8).fill(r))) {
+    for (const rw of new Array<typeof rw0>(8).fill(rw0)) {
       const byLayer = new Map<number, ParsedDockerfile['instructions'][number]>();
       for (const [l, i] of p.byLayer) {
         const c = cur(i);

@@ -238,4 +238,19 @@ export const REWRITES_BY_FINDING: Readonly<Record<string, readonly Rewrite[]>> =
   'cuda-devel': [cudaRuntimeBase],
 };
 
+/** Order in which rewrites are applied (and hunks listed). */
+export const REWRITE_ORDER: readonly Rewrite[] = [
+  pipNoCacheDir,
+  condaClean,
+  aptListsCleanup,
+  aptCacheClean,
+  moveCleanup,
+  dockerignoreEntries,
+  copyPermissions,
+  opencvHeadless,
+  aptNoRecommends,
+  dropDevPackages,
+  cudaRuntimeBase,
+];
+
 export type { ParsedDockerfile };
