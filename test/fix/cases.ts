@@ -14,7 +14,7 @@ const CACHE = process.env.IMGSIZE_REAL_IMAGE_CACHE ?? '/var/tmp/imgsize-test';
 export interface FixCase {
   name: string;
   builder: 'classic' | 'buildkit';
-  /** Dockerfile text; `{BASE}` and `{INDEX}` are replaced. */
+  /** Dockerfile text; `@BASE@` and `@INDEX@` are replaced. */
   dockerfile: string;
   /** Per layer: `base@<FROM line>` or the start line of the instruction that made it. */
   layerLines: Array<number | string>;
@@ -28,7 +28,7 @@ export const CASES: FixCase[] = [
   {
     name: 'apt',
     builder: 'classic',
-    dockerfile: `FROM {BASE}
+    dockerfile: `FROM @BASE@
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \\
     && apt-get install -y --no-install-recommends less
@@ -43,12 +43,12 @@ CMD ["bash"]
   {
     name: 'python',
     builder: 'buildkit',
-    dockerfile: `FROM {BASE}
+    dockerfile: `FROM @BASE@
 ENV DEBIAN_FRONTEND=noninteractive PIP_BREAK_SYSTEM_PACKAGES=1
 RUN apt-get update \\
     && apt-get install -y --no-install-recommends python3-pip \\
     && apt-get clean && rm -rf /var/lib/apt/lists/*
-ARG INDEX={INDEX}
+ARG INDEX=@INDEX@
 RUN pip install --index-url $INDEX --trusted-host 127.0.0.1 opencv-python
 COPY models/ /models/
 RUN chmod -R 755 /models
@@ -62,7 +62,7 @@ CMD ["python3"]
   {
     name: 'conda',
     builder: 'classic',
-    dockerfile: `FROM {BASE}
+    dockerfile: `FROM @BASE@
 COPY conda /opt/conda/bin/conda
 RUN /opt/conda/bin/conda install -y numpy
 COPY data/ /data/
@@ -97,7 +97,7 @@ esac
     name: 'multistage',
     builder: 'buildkit',
     dockerfile: `# escape=\\
-ARG BASE={BASE}
+ARG BASE=@BASE@
 FROM \${BASE} AS build
 RUN mkdir -p /out && head -c 3000000 /dev/urandom > /out/tool
 FROM \${BASE}
@@ -121,7 +121,7 @@ CMD ["bash"]
 /** Writes a case's build context (Dockerfile and files) into `dir`. */
 export async function buildContext(c: FixCase, dir: string, vars: { base: string; indexUrl: string }): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'Dockerfile'), c.dockerfile.replaceAll('{BASE}', vars.base).replaceAll('{INDEX}', vars.indexUrl));
+  await writeFile(join(dir, 'Dockerfile'), c.dockerfile.replaceAll('@BASE@', vars.base).replaceAll('@INDEX@', vars.indexUrl));
   for (const [p, v] of Object.entries(c.files)) {
     const abs = join(dir, p);
     await mkdir(dirname(abs), { recursive: true });

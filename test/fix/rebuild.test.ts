@@ -139,6 +139,7 @@ describeServices('imgsize fix proven by rebuilding (real dockerd)', (svc) => {
           `\n  image ${mb(v.before.summary.contentBytes)} → ${mb(v.after.summary.contentBytes)}`,
       );
       await writeFile(join(process.env.IMGSIZE_FIX_RESULTS ?? tmp.dir, `fix-result-${c.name}.json`), JSON.stringify({ name: c.name, builder: c.builder, dockerfile: text, patch: plan.patch, rows }, null, 1)).catch(() => undefined);
+      for (const t of [tag, ...v.tags]) await docker.getImage(t).remove({ force: true }).catch(() => undefined);
       for (const r of rows) expect(Math.abs(r.err), `hunk ${r.n} (${r.family}): predicted ${r.predictedBytes} B, realized ${r.realizedBytes} B`).toBeLessThanOrEqual(0.15);
     }, 1_800_000);
   }

@@ -138,6 +138,10 @@ describe('rewrite golden patches', () => {
     const p = plan(text, place);
     expect(p.patch).toContain('+ && echo done \\\n+ && conda clean -afy\n');
     check(text, p, place);
+    // regression (found by --verify): conda called by its path is cleaned by the same path
+    const byPath = plan('FROM d\nRUN /opt/conda/bin/conda install -y numpy\n', (df) => [placeAt(df, fakeFinding('conda-cache', 1e6), [2])]);
+    expect(byPath.dockerfile).toBe('FROM d\nRUN /opt/conda/bin/conda install -y numpy \\\n    && /opt/conda/bin/conda clean -afy\n');
+    expect(plan('FROM d\nRUN micromamba install -y -n base x\n', (df) => [placeAt(df, fakeFinding('conda-cache', 1e6), [2])]).dockerfile).toContain('&& micromamba clean --all --yes');
   });
 
   it('.dockerignore entries for VCS dirs and caches a COPY shipped (created, then appended)', () => {

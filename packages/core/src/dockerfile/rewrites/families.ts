@@ -55,9 +55,10 @@ export const aptCacheClean: Rewrite = (df, f) => {
 /** `conda|mamba|micromamba install/create` gains `clean -afy` in the same RUN. */
 export const condaClean: Rewrite = (df, f) => {
   for (const ins of runsOf(f)) {
-    const m = /\b(conda|mamba|micromamba)\s+(?:install|create|update|env\s+(?:create|update))\b/.exec(ins.args);
+    // the same executable as the install (`/opt/conda/bin/conda` need not be on PATH)
+    const m = /(?:^|[\s;&|(])((?:[\w./-]*\/)?(conda|mamba|micromamba))\s+(?:install|create|update|env\s+(?:create|update))\b/.exec(ins.args);
     if (!m || /\b(?:conda|mamba|micromamba)\s+clean\b/.test(ins.args)) continue;
-    const cmd = m[1] === 'micromamba' ? 'micromamba clean --all --yes' : `${m[1]} clean -afy`;
+    const cmd = m[2] === 'micromamba' ? `${m[1]} clean --all --yes` : `${m[1]} clean -afy`;
     const text = appendToRun(df, ins, cmd);
     return result('conda-clean', `${cmd} after the conda install (${df.path}:${ins.startLine})`, text, f, layersOf(f.byLayer, ins));
   }
