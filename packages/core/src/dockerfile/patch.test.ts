@@ -207,6 +207,9 @@ describe('rewrite golden patches', () => {
     ];
     const p = plan(text, place);
     expect(p.hunks.map((h) => h.family)).toEqual(['pip-no-cache-dir', 'apt-lists-cleanup', 'opencv-headless', 'apt-no-install-recommends']);
+    // summaries name the lines of the original file even after earlier hunks added lines
+    const later = plan('FROM d\nRUN apt-get update && apt-get install -y curl\nRUN make\nRUN rm -rf /tmp/x\n', (df) => [placeAt(df, fakeFinding('apt-lists', 1e6), [2]), placeAt(df, fakeFinding('cleanup-in-later-layer', 1e6), [3, 4])]);
+    expect(later.hunks.map((h) => h.summary)).toEqual(['remove the apt lists in the RUN that downloads them (Dockerfile:2)', 'move "rm -rf /tmp/x" (Dockerfile:4) into the RUN that created the files (Dockerfile:3)']);
     check(text, p, place);
   });
 

@@ -164,6 +164,11 @@ export function planFix(input: PlanFixInput): FixPlan {
   let df: ParsedDockerfile = parseDockerfile(dockerfile, { path: input.patchPath, buildArgs: input.buildArgs });
   // live[k] = original index of the k-th instruction of the current text.
   const live = df.instructions.map((i) => i.index);
+  const original = df;
+  const origLine = (line: number): number => {
+    const k = df.instructions.findIndex((i) => i.startLine === line);
+    return k < 0 ? line : original.instructions[live[k]!]!.startLine;
+  };
   const cur = (i: number | undefined): number | undefined => {
     const k = i === undefined ? -1 : live.indexOf(i);
     return k < 0 ? undefined : k;
@@ -192,7 +197,9 @@ export function planFix(input: PlanFixInput): FixPlan {
         builder: input.builder,
         packages: input.packages,
       };
-      const r: RewriteResult | null = rw(df, located, { dockerignore });
+      const r0: RewriteResult | null = rw(df, located, { dockerignore });
+      // Summaries name lines of the file the user has (the original), not of the text so far.
+      const r = r0 && { ...r0, summary: r0.summary.split(`${input.patchPath}:`).map((part, i) => (i === 0 ? part : part.replace(/^\d+/, (n) => String(origLine(Number(n)))))).join(`${input.patchPath}:`) };
       if (!r || (r.review && input.safeOnly)) continue;
       if (r.text === (r.file === 'Dockerfile' ? dockerfile : dockerignore)) continue;
       const before = r.file === 'Dockerfile' ? dockerfile : dockerignore;
