@@ -102,18 +102,20 @@ FROM \${BASE} AS build
 RUN mkdir -p /out && head -c 3000000 /dev/urandom > /out/tool
 FROM \${BASE}
 ARG APP_DIR=/srv/app
-ENV APP_DIR=\${APP_DIR} LANG=C.UTF-8
+ENV APP_DIR=\${APP_DIR} LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 WORKDIR \${APP_DIR}
 COPY --from=build /out/tool ./tool
 RUN ["/bin/sh", "-c", "echo exec-form > /exec.txt"]
+RUN apt-get update && apt-get install -y procps \\
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 RUN head -c 5000000 /dev/urandom > /tmp/scratch.bin \\
     # a comment inside the continuation
     && echo made
 RUN rm -f /tmp/scratch.bin
 CMD ["bash"]
 `,
-    layerLines: ['base@5', 8, 9, 10, 11, 14],
-    families: ['move-cleanup'],
+    layerLines: ['base@5', 8, 9, 10, 11, 13, 16],
+    families: ['move-cleanup', 'apt-no-install-recommends'],
     files: {},
   },
 ];

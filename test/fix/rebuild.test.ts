@@ -140,7 +140,12 @@ describeServices('imgsize fix proven by rebuilding (real dockerd)', (svc) => {
       );
       await writeFile(join(process.env.IMGSIZE_FIX_RESULTS ?? tmp.dir, `fix-result-${c.name}.json`), JSON.stringify({ name: c.name, builder: c.builder, dockerfile: text, patch: plan.patch, rows }, null, 1)).catch(() => undefined);
       for (const t of [tag, ...v.tags]) await docker.getImage(t).remove({ force: true }).catch(() => undefined);
-      for (const r of rows) expect(Math.abs(r.err), `hunk ${r.n} (${r.family}): predicted ${r.predictedBytes} B, realized ${r.realizedBytes} B`).toBeLessThanOrEqual(0.15);
+      // Review hunks are measured and printed; their prediction counts only the packages the hunk
+      // names (what those packages pulled in goes too), so it is a lower bound, not held to ±15%.
+      for (const r of rows) {
+        if (r.review) expect(r.realizedBytes, `review hunk ${r.n} (${r.family}) saves at least its prediction`).toBeGreaterThanOrEqual(r.predictedBytes * 0.85);
+        else expect(Math.abs(r.err), `hunk ${r.n} (${r.family}): predicted ${r.predictedBytes} B, realized ${r.realizedBytes} B`).toBeLessThanOrEqual(0.15);
+      }
     }, 1_800_000);
   }
 });

@@ -208,7 +208,7 @@ export const dropDevPackages: Rewrite = (df, f) => {
       }
     }
     if (text === null) continue;
-    return { family: 'drop-dev-packages', review: true, summary: `do not install ${named.join(', ')} (${df.path}:${ins.startLine})`, file: 'Dockerfile', text, bytes, compressedBytes, note: 'headers and static libraries are needed only to compile; remove them if nothing builds in this image' };
+    return { family: 'drop-dev-packages', review: true, summary: `do not install ${named.join(', ')} (${df.path}:${ins.startLine})`, file: 'Dockerfile', text, bytes, compressedBytes, note: 'predicted: the named packages only (what they pulled in, e.g. libc6-dev, goes too: a lower bound); headers and static libraries are needed only to compile' };
   }
   return null;
 };
