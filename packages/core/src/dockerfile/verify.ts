@@ -127,6 +127,8 @@ export interface VerifyOptions {
   signal?: AbortSignal | undefined;
   bandwidthBitsPerSecond?: number | undefined;
   onProgress?: ((step: string) => void) | undefined;
+  /** Keep the images built (default: they are removed once analyzed). */
+  keepImages?: boolean | undefined;
 }
 
 /** Predicted vs realized savings of one hunk. */
@@ -147,7 +149,7 @@ export interface VerifyResult {
   before: Report;
   after: Report;
   hunks: VerifiedHunk[];
-  /** Tags of the images built, in order (original first). */
+  /** Tags of the images built, in order (original first); removed unless `keepImages`. */
   tags: string[];
 }
 
@@ -263,6 +265,7 @@ export async function verifyFix(originalDockerfile: string, originalDockerignore
       reports.push(await analyzeImage(openDaemon(tag, { dockerHost: o.dockerHost }), { signal: o.signal, ...(o.bandwidthBitsPerSecond !== undefined && { bandwidthBitsPerSecond: o.bandwidthBitsPerSecond }) }));
     }
   } finally {
+    if (!o.keepImages) for (const t of tags) await docker.getImage(t).remove({ force: true }).catch(() => undefined);
     agent.destroy();
   }
   const hunks: VerifiedHunk[] = plan.hunks.map((h, i) => {
