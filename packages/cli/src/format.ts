@@ -45,10 +45,11 @@ export function formatPercent(x: number, digits = 1): string {
  * `\x1b`, and the Unicode bidi controls U+200E/U+200F, U+202A–U+202E and U+2066–U+2069 as
  * `\u202e`, so `opt/rtl\u202egpj.exe` cannot display as `rtlexe.jpg` (issue 16). The one escaping
  * function of every renderer: terminal, Markdown and the HTML page's script (bundled from here).
+ * `keepNewlines` keeps `\n` for text shown as preformatted lines (the HTML page's fixes).
  */
-export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
+export function safeText(s: string, keepNewlines = false): string {
   return s.replace(UNSAFE_CHARS, (c) => {
+    if (keepNewlines && c === '\n') return c;
     const n = c.charCodeAt(0);
     return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });
