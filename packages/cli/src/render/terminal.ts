@@ -20,7 +20,7 @@ export interface TerminalOptions {
 export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   const s = o.style;
   const out: string[] = [];
-  const h = (t: string) => out.push('', s.bold(t));
+  const h = (t: string) => out.push('', ...wrapText(t, o.width).map((l) => s.bold(l)));
   const sm = r.summary;
   const name = r.image.repoTags[0] ?? r.image.ref;
   out.push(titleLine(s, `imgsize: ${safeText(name)}`, `  (${r.image.source.format}, ${safeText(r.image.os)}/${safeText(r.image.architecture)})`, o.width));
@@ -189,7 +189,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
  */
 function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): string {
   const s = o.style;
-  const h = (t: string) => out.push('', s.bold(t));
+  const h = (t: string) => out.push('', ...wrapText(t, o.width).map((l) => s.bold(l)));
   for (const l of wrapText('metadata only: layer contents were not read; sizes below are the compressed blobs from the manifest.', o.width)) out.push(s.yellow(l));
   for (const l of wrapText('run without --metadata-only for uncompressed sizes, categories, packages, waste and findings', o.width)) out.push(s.dim(l));
   h('Summary');
