@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../../../test/helpers/cli.js';
 import type { Finding, Report } from '@imgsize/core';
 import { makeReport } from '../../../../test/diff/make-report.js';
 import { cleanInstruction, safeText } from '../format.js';
@@ -173,5 +175,26 @@ describe('metadata-only reports', () => {
     const md = renderAnalyzeMarkdown(meta);
     expect(md).toMatch(/Metadata only: layer contents were not read/);
     expect(md).not.toMatch(/wasted/);
+  });
+});
+
+describe('the CLI honours COLUMNS (issue 11: at 120 columns 10 lines overflowed to 148)', () => {
+  const NAIVE = fileURLToPath(new URL('../../../../fixtures/images/examples/naive-ml.tar.gz', import.meta.url));
+  const saved = process.env.COLUMNS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.COLUMNS;
+    else process.env.COLUMNS = saved;
+  });
+
+  it.each([60, 80, 120, 200])('analyze of the bundled example at COLUMNS=%i', async (w) => {
+    process.env.COLUMNS = String(w);
+    const r = await runCliInProcess(['analyze', NAIVE, '--bandwidth', '0.5Mbps']);
+    expect(r.code).toBe(0);
+    expect(widest(r.stdout)).toBeLessThanOrEqual(w);
+    expect(r.stdout).not.toContain('\u001b');
+    // Whole numbers and whole fixes, at every width.
+    expect(r.stdout).toMatch(/Shipped in layers +5\.20 MB/);
+    expect(r.stdout).toContain('RUN pip install --no-cache-dir');
+    expect(r.stdout).toMatch(/\d+ more findings? \([\d.]+ [kMG]?B uncompressed\): --top \d+ or --json/);
   });
 });
