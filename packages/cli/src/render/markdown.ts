@@ -5,7 +5,7 @@
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
 import type { BudgetResult, DiffReport, MetricDelta, Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
+import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { filesLine, formatBandwidth, moreFindingsLine } from './terminal.js';
@@ -225,7 +225,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
         table(
           ['Manager', 'Package', 'Version', 'Visible (uncompressed)', 'Files'],
           ['l', 'l', 'l', 'r', 'r'],
-          list.map((p) => [p.manager, mdCode(p.name, 60), mdText(truncate(p.version ?? '', 40)), formatBytes(p.visibleBytes), String(p.files)]),
+          list.map((p) => [p.manager, mdCode(p.name, 60), mdText(truncate(p.version ?? '', 40)), formatBytes(p.visibleBytes), formatCount(p.files)]),
         ) + moreLine(all.length - list.length),
       ),
     );
@@ -236,7 +236,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     out.push(
       details(
         'Biggest directories (visible, uncompressed)',
-        table(['Directory', 'Size', 'Files'], ['l', 'r', 'r'], list.map((d) => [mdCode(d.path, 100), formatBytes(d.visibleBytes), String(d.files)])) +
+        table(['Directory', 'Size', 'Files'], ['l', 'r', 'r'], list.map((d) => [mdCode(d.path, 100), formatBytes(d.visibleBytes), formatCount(d.files)])) +
           moreLine(r.directories.length - list.length),
       ),
     );
@@ -305,7 +305,7 @@ function diffMarkdown(d: DiffReport, top: number, budgets: BudgetResult | undefi
     ]);
   }
   rows.push(['Layers', String(t.layers.before), String(t.layers.after), signedCount(t.layers.delta), '']);
-  rows.push(['Files', String(t.files.before), String(t.files.after), signedCount(t.files.delta), '']);
+  rows.push(['Files', formatCount(t.files.before), formatCount(t.files.after), signedCount(t.files.delta), '']);
   rows.push(['dive efficiency', formatPercent(t.diveEfficiency.before, 2), formatPercent(t.diveEfficiency.after, 2), `${t.diveEfficiency.delta >= 0 ? '+' : ''}${(t.diveEfficiency.delta * 100).toFixed(2)} pt`, '']);
   out.push(table(['', 'Before', 'After', 'Delta', ''], ['l', 'r', 'r', 'r', 'r'], rows));
 
@@ -390,7 +390,7 @@ function diffMarkdown(d: DiffReport, top: number, budgets: BudgetResult | undefi
     if (dirs.length > 0) {
       body.push(
         `By directory (depth ≤ ${P.directoryDepth}):\n\n` +
-          table(['Directory', 'Before', 'After', 'Delta', 'Files changed'], ['l', 'r', 'r', 'r', 'r'], dirs.map((x) => [mdCode(x.path, 100), formatBytes(x.before), formatBytes(x.after), bold(x.delta, formatDelta(x.delta)), String(x.files)])) +
+          table(['Directory', 'Before', 'After', 'Delta', 'Files changed'], ['l', 'r', 'r', 'r', 'r'], dirs.map((x) => [mdCode(x.path, 100), formatBytes(x.before), formatBytes(x.after), bold(x.delta, formatDelta(x.delta)), formatCount(x.files)])) +
           moreLine(P.directories.length - dirs.length, 'more directories'),
       );
     }
@@ -439,7 +439,7 @@ function bold(delta: number, text: string): string {
 }
 
 function signedCount(n: number): string {
-  return n > 0 ? `+${n}` : String(n);
+  return n > 0 ? `+${formatCount(n)}` : formatCount(n);
 }
 
 function unavailableLine(what: string, reason: string): string {
