@@ -322,7 +322,7 @@ describe.skipIf(skip)('HTML report in headless chromium', () => {
   it('--html to a path that cannot be written is an input error (exit 2) naming the file', async () => {
     const r = await cli(['analyze', NAIVE, '--html', join(tmp, 'no/such/dir/x.html'), '--quiet']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/E_IO: writing HTML report .*x\.html: no such directory/);
+    expect(r.stderr).toMatch(/E_IO: writing html report .*x\.html: no such directory/i);
   });
 
   it('pages without per-path data still open cleanly (analyze: directories table; diff: capped path list)', async () => {
