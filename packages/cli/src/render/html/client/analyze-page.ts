@@ -82,7 +82,7 @@ export function analyzePage(data: AnalyzePageData): void {
       kind: 'analyze',
       tree: data.tree,
       layers: r.layers,
-      countNote: `The image has ${filesLabel(sm.files)}; the treemap counts only the visible ones with bytes.`,
+      countNote: `The treemap counts paths with bytes; the image's file count, ${filesLabel(sm.files)}, also counts empty files and every copy of a rewritten path.`,
       status: (api) => {
         const z = api.zoom();
         const st = api.state;

@@ -767,7 +767,8 @@ export function treemapSection(o: TreemapSectionOptions): { tm: TreemapApi; tool
   });
   const t = o.tree;
   const unit = o.kind === 'diff' ? 'change in shipped bytes' : 'shipped, uncompressed';
-  const what = o.kind === 'diff' ? 'changed paths' : 'visible files with bytes';
+  // Paths, not copies: the analyze tree holds every path with shipped bytes, visible or hidden later.
+  const what = o.kind === 'diff' ? 'changed paths' : 'paths with shipped bytes (visible or hidden later)';
   threshold.textContent =
     (t.threshold > 0
       ? `Grouping threshold: to keep this page small, files of ${fmtBytes(t.threshold)} or less (${unit}) are drawn as \u201cN small files\u201d boxes, one per category, in ${
