@@ -68,7 +68,7 @@ async function write(outDir: string): Promise<void> {
       cases.push({ name: `${name}-index-only-archive`, open: () => openDockerArchive(idx) });
     }
     const conf = join(tmp, 'conformance.tar');
-    await writeConformanceArchive(conf, conformanceImage('imgsize-test/snapshot:v1'));
+    await writeConformanceArchive(conf, conformanceImage('imgsize-test/snapshot:v1', { salt: 'snapshot' }));
     cases.push({ name: 'conformance-legacy-file', open: () => openDockerArchive(conf) });
     const env = '/tmp/imgsize-services/env';
     if (existsSync(env)) {
