@@ -4,6 +4,7 @@
 export { analyzeImage, buildReport, type AnalyzeOptions } from './analyze.js';
 export { openDockerArchive, type ArchiveInput } from './sources/docker-archive.js';
 export { ImgsizeError, isImgsizeError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { WARNING_CODES, formatWarning, type WarningCode, type ImgsizeWarning } from './warnings.js';
 export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, type Limits } from './limits.js';
 export {
   ReportSchema,
@@ -29,6 +30,8 @@ export {
   type FileRow,
   type LegacyFileRow,
   type HiddenCopy,
+  WarningSchema,
+  type ReportWarning,
 } from './report-schema.js';
 export type {
   ImageSource,
@@ -48,7 +51,7 @@ export type {
 } from './model.js';
 export { applyOverlay, classifyWhiteout, resolveNode, lookupNode, type OverlayResult, type HiddenFile, type VisibleFile, type FsNode } from './overlay.js';
 export { computeDiveMetrics, type DiveMetrics } from './dive.js';
-export { scanLayerStream, createLayerSink, type LayerScanOptions, type LayerScanPlugin } from './layer-scan.js';
+export { scanLayerStream, createLayerSink, definePlugin, type LayerScanOptions, type LayerScanPlugin, type LayerScanPluginFactory } from './layer-scan.js';
 export { cleanPath, pathHazards, type PathHazard } from './paths.js';
 export { VERSION } from './version.js';
 export { openSource, type OpenSourceOptions } from './sources/open-source.js';
@@ -88,6 +91,7 @@ export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate
 export {
   attribute,
   createCompressionSampler,
+  COMPRESSION_SAMPLER,
   loadCategoryRules,
   DEFAULT_CATEGORY_RULES,
   categorize,

@@ -27,7 +27,7 @@ interface Row {
 
 /** Returns the per-path file list of a loaded image (pure). */
 export function collectFiles(image: LoadedImage, options: CollectFilesOptions = {}): FileList {
-  const overlay = applyOverlay(image.layers.map((l) => l.scan.entries));
+  const overlay = applyOverlay(image.layers.map((l) => l.scan?.entries ?? []));
   const { analyzed } = prepareAttribution(image, overlay, { rules: options.rules });
   const rows = new Map<string, Row>();
   for (const f of analyzed.files) {
