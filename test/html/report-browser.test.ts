@@ -402,7 +402,7 @@ describe.skipIf(skip)('HTML report in headless chromium', () => {
     r.findings![0]!.evidence = [{ path: `/opt/${name}`, bytes: 300, layer: 0 }];
     r.findings![0]!.fix = `RUN rm /opt/${name}\nRUN true`;
     r.files = { entries: [[`/opt/${name}`, 300, 300, 'custom', 0]] };
-    r.warnings = [`warning \u2066${name}\u2069`];
+    r.warnings = [{ code: 'W_PATH_HAZARD', layer: 0, message: `warning \u2066${name}\u2069` }];
     const html = renderAnalyzeHtml(r);
     expect(html).toContain('<title>imgsize: app\\x1b[2J\\u2067:1</title>');
     expect(html).not.toContain('\u001b');

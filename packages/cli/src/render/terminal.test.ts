@@ -53,7 +53,7 @@ function fullReport(): Report {
   r.summary.entries = 2630;
   r.directories = [{ path: '/opt/venv/lib/python3.11/site-packages/torch/lib', visibleBytes: 1_670_000_000, files: 544, depth: 8 }];
   r.waste = { ...r.waste, hiddenFiles: 1, topPaths: [{ path: '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages', bytes: 25_100_000, layer: 1, hiddenBy: 2, reason: 'deleted' }] };
-  r.warnings = ['layer 2: a warning long enough to be cut at every width we test, because it goes on and on and on and on and on'];
+  r.warnings = [{ code: 'W_LAYER_TAR', layer: 2, message: 'a warning long enough to be cut at every width we test, because it goes on and on and on and on and on' }];
   return r;
 }
 

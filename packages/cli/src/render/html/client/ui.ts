@@ -245,10 +245,18 @@ export function header(title: Child, meta: Array<[string, string] | null>, toc: 
   document.body.insertBefore(h('header', { class: 'top' }, h('div', { class: 'wrap' }, h('div', null, h('div', { class: 'brand', text: brand ?? 'imgsize report' }), title, m), nav)), document.body.firstChild);
 }
 
-export function warnings(list: readonly string[] | undefined): void {
+/** A report warning (typed: code, message, layer) or a diff's plain-text warning. */
+export type PageWarning = string | { message: string; layer?: number | undefined };
+
+/** As core's formatWarning: "layer 2: message" (core itself is not bundled into the page). */
+export function warningText(w: PageWarning): string {
+  return typeof w === 'string' ? w : w.layer === undefined || w.layer === null ? w.message : `layer ${w.layer}: ${w.message}`;
+}
+
+export function warnings(list: readonly PageWarning[] | undefined): void {
   if (!list || !list.length) return;
   const sec = section('warnings', 'Warnings', fmtCount(list.length));
-  sec.append(h('ul', { class: 'warnings' }, list.slice(0, 50).map((w) => h('li', { text: w }))));
+  sec.append(h('ul', { class: 'warnings' }, list.slice(0, 50).map((w) => h('li', { text: warningText(w) }))));
   if (list.length > 50) sec.append(h('p', { class: 'note', text: `\u2026 ${list.length - 50} more in the JSON report` }));
   root().append(sec);
 }
