@@ -51,7 +51,7 @@ export { computeDiveMetrics, type DiveMetrics } from './dive.js';
 export { scanLayerStream, createLayerSink, type LayerScanOptions, type LayerScanPlugin } from './layer-scan.js';
 export { cleanPath, pathHazards, type PathHazard } from './paths.js';
 export { VERSION } from './version.js';
-export { openSource, type OpenSourceOptions } from './sources/open-source.js';
+export { checkPlatform, openSource, type OpenSourceOptions } from './sources/open-source.js';
 export { openRegistry, type RegistrySourceOptions } from './sources/registry.js';
 export { parseRegistryRef, formatRegistryRef, type RegistryRef } from './sources/registry-ref.js';
 export type { RegistryClientOptions } from './sources/registry-client.js';
@@ -85,6 +85,7 @@ export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets
 export { parseBudgets, validateBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
 export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
 export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';
+export { checkBudgetCategoryIds } from './budgets/category-ids.js';
 export {
   attribute,
   createCompressionSampler,
