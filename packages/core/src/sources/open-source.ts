@@ -150,6 +150,7 @@ function engineMiss(e: unknown): string | undefined {
   if (isImgsizeError(e, 'E_IMAGE_NOT_FOUND')) return 'the container engine does not have it';
   if (!isImgsizeError(e, 'E_DAEMON')) return undefined;
   const code = (e.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'no container engine client (the optional dockerode package) is installed';
   return code && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM'].includes(code) ? 'no container engine is reachable' : undefined;
 }
 
