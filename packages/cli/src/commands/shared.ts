@@ -10,13 +10,11 @@ import {
   looksLikeJson,
   openSource,
   parseSavedReport,
-  withFiles,
   type ImageSource,
   type LayerCache,
   type CategoryRule,
   type Limits,
   type OpenSourceOptions,
-  type LoadedImage,
   type Report,
 } from '@imgsize/core';
 import { defineOptions } from '../args.js';
@@ -153,36 +151,24 @@ export async function loadReportInput(ref: string, ctx: CommandContext, o: Repor
   return { report: await analyzeSource(openInput(ref, ctx, o.sourceOptions), ctx, o), origin: 'analyzed' };
 }
 
-/**
- * Analyses a source with progress on stderr; with `includeFiles` the loaded image is kept just
- * long enough to add the per-path `files` section.
- */
+/** Analyses a source with progress on stderr; `includeFiles` adds the per-path rows in the same pass. */
 export async function analyzeSource(source: ImageSource, ctx: CommandContext, o: ReportInputOptions): Promise<Report> {
-  let loaded: LoadedImage | undefined;
-  const tapped: ImageSource = o.includeFiles
-    ? {
-        kind: source.kind,
-        description: source.description,
-        load: async (lo) => (loaded = await source.load(lo)),
-      }
-    : source;
   const progress = createProgress(ctx);
   const label = o.label;
-  let report: Report;
   try {
-    report = await analyzeImage(tapped, {
+    return await analyzeImage(source, {
       signal: ctx.signal,
       onProgress: label ? (p) => progress.update({ ...p, layer: `${label}${p.layer ? ` ${p.layer}` : ''}` }) : progress.update,
       image: o.image,
       layerCache: o.layerCache,
       rules: o.rules,
       limits: o.limits,
+      includeFiles: o.includeFiles,
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {
     progress.done();
   }
-  return loaded ? withFiles(report, loaded, { rules: o.rules }) : report;
 }
 
 /** Reads a whole text file; a missing or unreadable file is E_IO naming what it was for. */

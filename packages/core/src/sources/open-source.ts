@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { ImgsizeError, isImgsizeError } from '../errors.js';
 import type { ImageSource, LoadedImage, LoadOptions } from '../model.js';
 import { formatPlatform } from '../oci-index.js';
+import { warning } from '../warnings.js';
 import { openDaemon, type DaemonSourceOptions } from './daemon.js';
 import { openDockerArchive } from './docker-archive.js';
 import { openOciLayout, type OciLayoutOptions } from './oci-layout.js';
@@ -203,7 +204,7 @@ function withNote(src: ImageSource, note: string, opts: OpenSourceOptions): Imag
     async load(o?: LoadOptions): Promise<LoadedImage> {
       opts.onNote?.(note);
       const img = await src.load(o);
-      return { ...img, warnings: [note, ...img.warnings] };
+      return { ...img, warnings: [warning('W_SOURCE_FALLBACK', note), ...img.warnings] };
     },
   };
 }
