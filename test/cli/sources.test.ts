@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ReportSchema, type Report } from '../../packages/core/src/report-schema.js';
 import { describeServices } from '../services/services.js';
 import { conformanceImage, writeDockerArchive } from '../sources/fixture-image.js';
-import { dockerLoad, dockerOf, makeTmp, skopeoCopy, uniqueRepo } from '../sources/helpers.js';
+import { dockerLoad, dockerOf, makeTmp, manifestDescriptor, putIndex, skopeoCopy, uniqueRepo } from '../sources/helpers.js';
 import { runCliInProcess } from '../helpers/cli.js';
 
 describeServices('CLI source names (skopeo / syft) against dockerd and a registry', (svc) => {
@@ -110,5 +110,30 @@ describeServices('CLI source names (skopeo / syft) against dockerd and a registr
     expect(tagged.report!.layers.map((l) => l.diffId)).toEqual(plain.report!.layers.map((l) => l.diffId));
     const wrongTag = await analyze(`oci-archive:${ociArchive}:nope`);
     expect(wrongTag.code).toBe(2);
+  });
+
+  it('--platform picks from a multi-platform oci-archive (skopeo copy --all); a platform it lacks is E_PLATFORM', async () => {
+    const arm = join(tmp.dir, 'arm64.tar');
+    await writeDockerArchive(arm, conformanceImage(`${repo}:arm`, { architecture: 'arm64' }));
+    await Promise.all([
+      skopeoCopy(`docker-archive:${archive}`, `docker://${svc.registry}/${repo}:amd64`, ['--format', 'oci']),
+      skopeoCopy(`docker-archive:${arm}`, `docker://${svc.registry}/${repo}:arm64`, ['--format', 'oci']),
+    ]);
+    const [a, r] = await Promise.all([manifestDescriptor(svc.registry, repo, 'amd64'), manifestDescriptor(svc.registry, repo, 'arm64')]);
+    await putIndex(svc.registry, repo, 'multi', [
+      { ...a, platform: { os: 'linux', architecture: 'amd64' } },
+      { ...r, platform: { os: 'linux', architecture: 'arm64' } },
+    ]);
+    const multi = join(tmp.dir, 'multi.oci.tar');
+    await skopeoCopy(`docker://${svc.registry}/${repo}:multi`, `oci-archive:${multi}:multi`, ['--all']);
+    for (const arch of ['arm64', 'amd64']) {
+      const r2 = await analyze(`oci-archive:${multi}`, '--platform', `linux/${arch}`);
+      expect(r2.code, r2.stderr).toBe(0);
+      expect(r2.report!.image.architecture).toBe(arch);
+    }
+    const missing = await analyze(`oci-archive:${multi}`, '--platform', 'linux/s390x');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/E_PLATFORM: .*no manifest for platform linux\/s390x/);
+    expect(missing.stderr).toMatch(/available: linux\/amd64, linux\/arm64/);
   });
 });

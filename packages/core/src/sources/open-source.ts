@@ -209,14 +209,18 @@ function withNote(src: ImageSource, note: string, opts: OpenSourceOptions): Imag
   };
 }
 
-/** An archive holds one platform's image: a different `--platform` is an error, not a silent mismatch. */
+/**
+ * `--platform` on an archive: picked from its OCI index when it has one; an image of another
+ * platform is an error, not a silent mismatch.
+ */
 function withPlatformCheck(src: ImageSource, platform: NonNullable<OpenSourceOptions['platform']>): ImageSource {
   const want = typeof platform === 'string' ? checkPlatform(platform) : platform;
   return {
     kind: src.kind,
     description: src.description,
     async load(o?: LoadOptions): Promise<LoadedImage> {
-      const img = await src.load(o);
+      // An archive holding an OCI index picks this platform from it; any other holds one image.
+      const img = await src.load({ ...o, platform: formatPlatform(want) });
       const c = img.config;
       if (c.os !== want.os || c.architecture !== want.architecture || (want.variant !== undefined && c.variant !== want.variant)) {
         const have = formatPlatform({ os: c.os, architecture: c.architecture, variant: c.variant });
