@@ -9,7 +9,7 @@ import { parseJsonDocument } from '../image-config.js';
 import type { LayerScanOptions } from '../layer-scan.js';
 import { limitError, type Limits } from '../limits.js';
 import type { LoadedImage, LoadOptions, SourceFormat } from '../model.js';
-import { selectFromIndex } from '../oci-index.js';
+import { parsePlatform, selectFromIndex } from '../oci-index.js';
 import { cleanPath, parentPath } from '../paths.js';
 import type { TarEntryHeader } from '../tar/types.js';
 import { warning, type ImgsizeWarning } from '../warnings.js';
@@ -131,7 +131,8 @@ export async function joinArchive(contents: ArchiveContents, description: string
     };
     noteDuplicate(indexPath, 'index.json', 'index.json');
     const index = parseJsonDocument(ImageIndex, await contents.readJson(indexPath, 'index.json'), 'index.json', limits.maxMetadataFileBytes);
-    const sel = await selectFromIndex(index, readBlob, { image: options.image, what: 'index.json', maxJsonBytes: limits.maxMetadataFileBytes });
+    const platform = options.platform === undefined ? undefined : parsePlatform(options.platform);
+    const sel = await selectFromIndex(index, readBlob, { image: options.image, platform, what: 'index.json', maxJsonBytes: limits.maxMetadataFileBytes });
     const manifest: AssemblyManifest = {
       what: 'the image manifest',
       layers: sel.manifest.layers.map((d, i) => {
