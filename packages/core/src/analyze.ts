@@ -11,6 +11,7 @@ import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
 import { attribute, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
+import { fileListOf } from './file-list.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
 
 /** A metadata-only layer (no scan) counts as empty in the overlay: nothing about it is known. */
@@ -32,6 +33,11 @@ export interface AnalyzeOptions {
   rules?: readonly CategoryRule[] | undefined;
   /** Resource limits over DEFAULT_LIMITS (limits.ts, docs/RELIABILITY.md); exceeding one is E_LIMIT naming it. */
   limits?: Partial<Limits> | undefined;
+  /**
+   * Adds the per-path `files` section (every shipped regular-file path with its shipped and visible
+   * bytes, category, layer and hidden copies), built in the same pass; for diffs and the HTML report.
+   */
+  includeFiles?: boolean | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
 }
@@ -53,7 +59,7 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles'> = {},
 ): Report {
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
   const diveObserver = createDiveObserver(scans);
@@ -64,7 +70,11 @@ export function buildReport(
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
-  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules });
+  const attribution = attribute(image, overlay, {
+    bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
+    rules: options.rules,
+    historyMapping: mapping,
+  });
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });
@@ -157,6 +167,7 @@ export function buildReport(
     findings: attribution.findings,
     pull: attribution.pull,
     directories: attribution.directories,
+    ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),
     warnings,
   };
 }
