@@ -5,6 +5,7 @@
 export { analyzeImage, buildReport, type AnalyzeOptions } from './analyze.js';
 export { openDockerArchive, type ArchiveInput } from './sources/docker-archive.js';
 export { ImgsizeError, isImgsizeError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { WARNING_CODES, formatWarning, type WarningCode, type ImgsizeWarning } from './warnings.js';
 export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, type Limits } from './limits.js';
 export {
   ReportSchema,
@@ -32,6 +33,8 @@ export {
   type FileRow,
   type LegacyFileRow,
   type HiddenCopy,
+  WarningSchema,
+  type ReportWarning,
 } from './report-schema.js';
 export type {
   ImageSource,
@@ -49,9 +52,9 @@ export type {
   SourceInfo,
   BlobCompression,
 } from './model.js';
-export type { LayerScanOptions, LayerScanPlugin } from './layer-scan.js';
+export { definePlugin, type LayerScanOptions, type LayerScanPlugin, type LayerScanPluginFactory } from './layer-scan.js';
 export { VERSION } from './version.js';
-export { openSource, type OpenSourceOptions } from './sources/open-source.js';
+export { checkPlatform, openSource, type OpenSourceOptions } from './sources/open-source.js';
 export { openRegistry, type RegistrySourceOptions } from './sources/registry.js';
 export { parseRegistryRef, formatRegistryRef, type RegistryRef } from './sources/registry-ref.js';
 export type { RegistryClientOptions } from './sources/registry-client.js';
@@ -83,7 +86,8 @@ export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets
 export { parseBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
 export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
 export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';
-export { loadCategoryRules, DEFAULT_CATEGORY_RULES, type CategoryRule } from './attribution/index.js';
+export { checkBudgetCategoryIds } from './budgets/category-ids.js';
+export { loadCategoryRules, DEFAULT_CATEGORY_RULES, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
 export { parseDockerfile, locationLabel, type ParsedDockerfile, type DockerfileInstruction, type DockerfileStage, type DockerfileFlag, type ParseDockerfileOptions } from './dockerfile/parse.js';
 export { mapHistoryToDockerfile, MAPPING_WARNING_CODES, type DockerfileMapping, type HistoryLocation, type MappingWarning, type MappingWarningCode } from './dockerfile/map-history.js';
 export { planFix, type FixPlan, type FixHunk, type FindingPlacement, type PlanFixInput } from './dockerfile/patch.js';

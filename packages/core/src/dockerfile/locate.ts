@@ -4,6 +4,7 @@
  * line for base-image bytes) and the placements `planFix` needs. Pure: report and text in.
  */
 import type { DockerfileLocation, Finding, Report } from '../report-schema.js';
+import { warning } from '../warnings.js';
 import { mapHistoryToDockerfile, type DockerfileMapping } from './map-history.js';
 import type { FindingPlacement } from './patch.js';
 import { parseDockerfile, type DockerfileInstruction, type ParsedDockerfile } from './parse.js';
@@ -55,6 +56,6 @@ export function locateFindings(report: Report, dockerfileText: string, path: str
     if (!mainLoc || mainLoc.kind === 'unmatched' || !mainLoc.instruction) return f;
     return { ...f, dockerfile: locationOf(path, mainLoc.instruction, mainLoc.kind === 'base') };
   });
-  const warnings = [...report.warnings, ...mapping.warnings.map((w) => `${w.code}: ${w.message}`)];
+  const warnings = [...report.warnings, ...mapping.warnings.map((w) => warning(w.code, w.message, w.historyIndex === undefined ? undefined : (report.history[w.historyIndex]?.layerIndex ?? undefined)))];
   return { report: { ...report, ...(report.findings && { findings }), warnings }, dockerfile: df, mapping, placements };
 }
