@@ -117,3 +117,10 @@ export function stringifyReport(report: { files?: { entries: unknown[] } | undef
   const body = rows.length === 0 ? '[]' : `[\n${rows.map((r) => `      ${JSON.stringify(r)}`).join(',\n')}\n    ]`;
   return `${text.replace(`"${token}"`, () => body)}\n`;
 }
+
+/** `Dockerfile:12` (or `Dockerfile:3 (base image)`) for a finding located with --dockerfile; '' otherwise. */
+export function dockerfileLabel(loc: { path: string; line: number; base: boolean } | undefined): string {
+  if (!loc) return '';
+  const name = loc.path.split(/[\\/]/).pop() || loc.path;
+  return `${name}:${loc.line}${loc.base ? ' (base image)' : ''}`;
+}

@@ -25,6 +25,9 @@ export const WARNING_CODES = [
   'W_FOREIGN_LAYER', // a non-distributable (foreign) layer is not in the source; analysed without it
   'W_CACHE_CORRUPT', // a layer cache entry failed its integrity check; the layer was scanned again
   'W_SOURCE_FALLBACK', // the image was read from another source than the name first points at (engine → registry)
+  'W_DF_UNMATCHED_ENTRY', // --dockerfile: a history entry matches no instruction of the Dockerfile
+  'W_DF_AMBIGUOUS_ENTRY', // --dockerfile: a history entry could be either of two instructions; not attributed
+  'W_DF_UNMATCHED_INSTRUCTION', // --dockerfile: an instruction matches no history entry
 ] as const;
 
 /** One of WARNING_CODES. */

@@ -5,7 +5,7 @@
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
 import { formatWarning, type BudgetResult, type DiffReport, type MetricDelta, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
+import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate, dockerfileLabel } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { filesLine, formatBandwidth, moreFindingsLine } from './terminal.js';
@@ -174,7 +174,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     const overview = table(
       ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers'],
       ['l', 'l', 'r', 'r', 'l'],
-      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', ')]),
+      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), formatBytes(f.compressedBytes), `${f.dockerfile ? `${mdCode(dockerfileLabel(f.dockerfile), 60)} ` : ''}${f.layers.map((l) => `#${l}`).join(', ')}`]),
     );
     // Each fix whole, as a code block (issue 11: cutting at the first line inverted the advice).
     const fixes = list.map((f, i) => `**${i + 1}. ${mdText(truncate(f.title, 100))}**${f.countedInSavings ? '' : ' _(not counted in savings)_'}\n\n${codeFence(f.fix)}${f.note ? `\n\n${mdText(truncate(f.note, 400))}` : ''}`);

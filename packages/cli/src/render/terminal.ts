@@ -3,7 +3,7 @@
  * whether it is compressed; uncompressed is the default and is labelled in the summary.
  */
 import { formatWarning, type Finding, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
+import { cleanInstruction, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest, dockerfileLabel } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable, wrapText } from './table.js';
 
@@ -266,6 +266,8 @@ function findingLines(f: Finding, o: TerminalOptions): string[] {
     out.push(`  ${sev} ${s.bold(lines[0]!)}`, ...lines.slice(1).map((l) => IND + s.bold(l)));
     for (const l of wrapText(`saves ${saves}${notCounted}`, w - IND.length)) out.push(IND + l);
   }
+  const at = dockerfileLabel(f.dockerfile);
+  if (at) out.push(`${IND}${s.bold(at)}`);
   const layers = f.layers.length > 0 ? `layer ${f.layers.join(', ')}` : '';
   if (layers || f.instruction) out.push(s.dim(truncateLine(`${IND}${layers}${f.instruction ? `${layers ? ': ' : ''}${cleanInstruction(f.instruction)}` : ''}`, w)));
   for (const e of f.evidence.slice(0, 3)) {

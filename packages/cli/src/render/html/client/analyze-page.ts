@@ -205,6 +205,10 @@ export function analyzePage(data: AnalyzePageData): void {
         }`,
       }),
     );
+    if (f.dockerfile) {
+      const name = f.dockerfile.path.split(/[\\/]/).pop() || f.dockerfile.path;
+      body.append(h('div', { class: 'fixhead', text: 'Dockerfile' }), h('div', { class: 'instr dfloc', text: `${name}:${f.dockerfile.line}${f.dockerfile.base ? ' (base image)' : ''}` }));
+    }
     if (f.instruction || f.layers.length) {
       body.append(h('div', { class: 'fixhead', text: f.layers.length ? `Introduced by layer ${f.layers.join(', ')}` : 'Introduced by' }));
       if (f.instruction) body.append(h('div', { class: 'instr', text: cleanInstruction(f.instruction) }));
