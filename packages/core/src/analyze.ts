@@ -11,6 +11,8 @@ import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
 import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
+import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
+import type { SqlJsStatic } from 'sql.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal | undefined;
@@ -30,6 +32,8 @@ export interface AnalyzeOptions {
   limits?: Partial<Limits> | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
+  /** The loaded sql.js module for rpmdb.sqlite (analyzeImage loads it when the image has one; see `loadSqlite`). */
+  sqlite?: SqlJsStatic | undefined;
 }
 
 /** Loads the image from `source` and returns its full report. */
@@ -43,13 +47,20 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
     layerCache: options.layerCache,
   });
   options.onProgress?.({ phase: 'analyze', bytes: 0 });
-  return buildReport(image, options);
+  // sql.js (WebAssembly) starts in ~0.5 s: only for images that have an rpmdb.sqlite.
+  const sqlite = options.sqlite ?? (hasRpmSqlite(image) ? await loadSqlite() : undefined);
+  return buildReport(image, { ...options, sqlite });
+}
+
+/** True when some layer captured an rpmdb.sqlite (reading it needs sql.js). */
+export function hasRpmSqlite(image: LoadedImage): boolean {
+  return image.layers.some((l) => l.scan.captured.some((c) => c.path.endsWith('/rpmdb.sqlite')));
 }
 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'sqlite'> = {},
 ): Report {
   const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
   const overlay = applyOverlay(
@@ -59,7 +70,7 @@ export function buildReport(
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
-  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules });
+  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules, sqlite: options.sqlite });
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });
@@ -84,6 +95,7 @@ export function buildReport(
       repoTags: image.repoTags,
       os: cfg.os,
       architecture: cfg.architecture,
+      ...(attribution.osRelease && { osRelease: attribution.osRelease }),
       ...(cfg.variant !== undefined && { variant: cfg.variant }),
       ...(cfg.created !== undefined && { created: cfg.created }),
       ...(image.configDigest !== undefined && { configDigest: image.configDigest }),

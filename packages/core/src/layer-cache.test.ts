@@ -51,7 +51,7 @@ describe('layer cache', () => {
     expect(await c.get(KEY)).toEqual(sample());
     const written = await files(dir);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/layers\/v1\/sha256\/ab\/(ab){32}\.[0-9a-f]{12}\.json\.gz$/);
+    expect(written[0]).toMatch(/layers\/v2\/sha256\/ab\/(ab){32}\.[0-9a-f]{12}\.json\.gz$/);
   });
 
   it('keeps scan variants apart', async () => {

@@ -20,8 +20,8 @@ import { VERSION } from './version.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. */
-export const LAYER_CACHE_VERSION = 1;
+/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored (2: apk, rpm, npm and os-release captured). */
+export const LAYER_CACHE_VERSION = 2;
 const KEY_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const MAX_ENTRY_FILE = 1 << 30;
 

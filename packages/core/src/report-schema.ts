@@ -12,6 +12,9 @@ export const REPORT_SCHEMA_VERSION = 1;
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
 
+/** Package managers whose records imgsize reads. */
+export const PACKAGE_MANAGERS = ['dpkg', 'pip', 'conda', 'apk', 'rpm', 'npm'] as const;
+
 export const SourceInfoSchema = z.object({
   kind: z.enum(['docker-archive', 'oci-layout', 'registry', 'daemon', 'report']),
   format: z.enum(['docker-archive-legacy', 'docker-archive-oci', 'oci-layout', 'registry', 'daemon']),
@@ -28,6 +31,18 @@ export const ImageInfoSchema = z.object({
   repoTags: z.array(z.string()),
   os: z.string(),
   architecture: z.string(),
+  /** The distribution, from the final filesystem's os-release(5). */
+  osRelease: z
+    .object({
+      /** ID (`debian`, `alpine`, `rhel`, `sles`…). */
+      id: z.string(),
+      versionId: z.string().optional(),
+      name: z.string().optional(),
+      prettyName: z.string().optional(),
+      /** The file it was read from. */
+      path: z.string(),
+    })
+    .optional(),
   variant: z.string().optional(),
   created: z.string().optional(),
   configDigest: z.string().optional(),
@@ -148,13 +163,21 @@ export const CategorySchema = z.object({
 });
 
 export const PackageSchema = z.object({
-  manager: z.enum(['dpkg', 'pip', 'conda']),
+  manager: z.enum(PACKAGE_MANAGERS),
   name: z.string(),
+  /** rpm: `[epoch:]version-release`. */
   version: z.string().optional(),
   /** Layer whose package database first lists it. */
   layer: Count.nullable(),
-  /** Where the package database lives (site-packages dir, conda prefix, /). */
+  /** Where the package database lives (site-packages dir, conda prefix, /); npm: the package directory. */
   location: z.string().optional(),
+  /**
+   * The package's own size record, bytes: rpm's SIZE tag, apk's `I:`. Not the bytes on disk: rpm
+   * counts symlink targets (or not) and hardlinks once, apk rounds each file up to 4 KiB.
+   */
+  sizeTag: Bytes.optional(),
+  /** npm: a devDependency (by the project's lock file, else its package.json). */
+  dev: z.boolean().optional(),
   /** Visible regular-file bytes of the files it owns. */
   visibleBytes: Bytes,
   files: Count,

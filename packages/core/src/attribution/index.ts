@@ -14,6 +14,8 @@ import { biggestDirectories } from './directories.js';
 import { runFindings } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
+import type { OsRelease } from './pkgdb/collect.js';
+import type { SqlJsStatic } from 'sql.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
 
 export { categorize, resolveAppDirs, type CategorizeContext } from './categorize.js';
@@ -56,6 +58,8 @@ export interface AttributeOptions {
   /** Directory listing: deepest level (default 4) and how many (default 25). */
   directoryDepth?: number | undefined;
   topDirectories?: number | undefined;
+  /** The loaded sql.js module (`loadSqlite()`), to read an rpmdb.sqlite (default: the module if already loaded). */
+  sqlite?: SqlJsStatic | undefined;
 }
 
 export interface Attribution {
@@ -67,6 +71,8 @@ export interface Attribution {
   pull: PullReport;
   savings: { bytes: number; compressedBytes: number; pullSeconds: number };
   directories: DirectoryReport[];
+  /** The OS named by the final filesystem's os-release. */
+  osRelease: OsRelease | undefined;
   warnings: string[];
 }
 
@@ -125,11 +131,12 @@ export interface Prepared {
   labels: ReadonlyMap<string, string>;
   /** Compressed bytes of each layer blob (exact, estimated, or a prior-only guess). */
   layerCompressed: number[];
+  osRelease: OsRelease | undefined;
   warnings: string[];
 }
 
 /** Builds the AnalyzedImage the findings rules read (categories, owners, scaled compressed sizes). */
-export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, options: Pick<AttributeOptions, 'rules' | 'appDirs'> = {}): Prepared {
+export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'sqlite'> = {}): Prepared {
   const warnings: string[] = [];
   const env = envMap(image.config.env);
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
@@ -161,7 +168,7 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
   }
   const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
 
-  const pkgs = attributePackages(image, overlay, csizeOf);
+  const pkgs = attributePackages(image, overlay, csizeOf, { sqlite: options.sqlite });
   warnings.push(...pkgs.warnings);
 
   // Every shipped regular file, categorized.
@@ -198,7 +205,7 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
     l.push(f);
   }
   const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env };
-  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, warnings };
+  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, osRelease: pkgs.osRelease, warnings };
 }
 
 /** Computes categories, packages, findings, pull estimate and directories of a loaded image. */
@@ -207,7 +214,7 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) {
     throw new ImgsizeError('E_USAGE', `bandwidth must be a positive number of bit/s, got ${bandwidth}`);
   }
-  const { analyzed, packages, labels, layerCompressed, warnings } = prepareAttribution(image, overlay, options);
+  const { analyzed, packages, labels, layerCompressed, osRelease, warnings } = prepareAttribution(image, overlay, options);
   const files = analyzed.files;
 
   // Categories, overall and per layer.
@@ -255,5 +262,5 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   };
 
   const directories = biggestDirectories(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
-  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, warnings };
+  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, osRelease, warnings };
 }

@@ -165,11 +165,15 @@ export class RpmHeader {
   }
 }
 
-/** Parses one header blob into a package with its file list; PkgdbError (E_RPM_HEADER) when invalid. */
-export function parseRpmHeader(blob: Buffer): RpmPackage {
+/**
+ * Parses one header blob into a package with its file list (`withFiles: false` skips the file
+ * list); PkgdbError (E_RPM_HEADER) when invalid.
+ */
+export function parseRpmHeader(blob: Buffer, withFiles = true): RpmPackage {
   const h = new RpmHeader(blob);
   const name = h.string(RPMTAG.NAME);
   if (name === undefined) throw new PkgdbError('E_RPM_HEADER', 'header has no NAME tag');
+  if (!withFiles) return { name, version: h.string(RPMTAG.VERSION) ?? '', release: h.string(RPMTAG.RELEASE) ?? '', arch: h.string(RPMTAG.ARCH), files: [] };
   const epoch = h.ints(RPMTAG.EPOCH)[0];
   const sizeTag = h.ints(RPMTAG.LONGSIZE)[0] ?? h.ints(RPMTAG.SIZE)[0];
   let paths: string[];

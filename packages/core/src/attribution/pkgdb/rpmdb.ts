@@ -23,9 +23,9 @@ export function rpmDbFormat(buf: Buffer): RpmDbFormat | undefined {
 
 /**
  * Reads the packages of an rpm database file. `sqlite` is the loaded sql.js module (needed only
- * for rpmdb.sqlite). Throws PkgdbError when the file cannot be read at all.
+ * for rpmdb.sqlite); `withFiles: false` reads names only. Throws PkgdbError when the file cannot be read at all.
  */
-export function readRpmDatabase(buf: Buffer, sqlite: SqlJsStatic | undefined): { format: RpmDbFormat; packages: RpmPackage[]; warnings: PkgdbWarning[] } {
+export function readRpmDatabase(buf: Buffer, sqlite: SqlJsStatic | undefined, withFiles = true): { format: RpmDbFormat; packages: RpmPackage[]; warnings: PkgdbWarning[] } {
   const format = rpmDbFormat(buf);
   if (format === undefined) throw new PkgdbError('E_RPMDB_BDB', 'not an rpm database (no sqlite, BerkeleyDB hash or ndb magic)');
   let r: { blobs: Buffer[]; warnings: PkgdbWarning[] };
@@ -39,7 +39,7 @@ export function readRpmDatabase(buf: Buffer, sqlite: SqlJsStatic | undefined): {
   let first = '';
   for (const b of r.blobs) {
     try {
-      const p = parseRpmHeader(b);
+      const p = parseRpmHeader(b, withFiles);
       // rpm stores imported signing keys as pseudo-packages without files.
       if (p.name === 'gpg-pubkey') continue;
       packages.push(p);
