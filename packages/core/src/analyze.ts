@@ -13,6 +13,7 @@ import { VERSION } from './version.js';
 import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
 import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
 import type { SqlJsStatic } from 'sql.js';
+import type { BaseImageHint } from './attribution/base-image.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal | undefined;
@@ -34,6 +35,12 @@ export interface AnalyzeOptions {
   layerCache?: LoadOptions['layerCache'];
   /** The loaded sql.js module for rpmdb.sqlite (analyzeImage loads it when the image has one; see `loadSqlite`). */
   sqlite?: SqlJsStatic | undefined;
+  /**
+   * The base image (`--base IMAGE`): any source, whose diffIDs are matched as a prefix of this
+   * image's; or the diffIDs themselves (e.g. from a Dockerfile's final FROM). Its layers become the
+   * `base-image` category; default: annotations, else the first layer (a guess).
+   */
+  base?: ImageSource | BaseImageHint | undefined;
 }
 
 /** Loads the image from `source` and returns its full report. */
@@ -49,7 +56,19 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
   options.onProgress?.({ phase: 'analyze', bytes: 0 });
   // sql.js (WebAssembly) starts in ~0.5 s: only for images that have an rpmdb.sqlite.
   const sqlite = options.sqlite ?? (hasRpmSqlite(image) ? await loadSqlite() : undefined);
-  return buildReport(image, { ...options, sqlite });
+  const base = options.base && 'load' in options.base ? await loadBaseHint(options.base, options) : options.base;
+  return buildReport(image, { ...options, sqlite, base });
+}
+
+/** Loads a base image for its diffIDs only (no capture, no sampling). */
+async function loadBaseHint(source: ImageSource, options: AnalyzeOptions): Promise<BaseImageHint> {
+  const b = await source.load({ signal: options.signal, limits: options.limits, scan: { capture: () => false, plugins: [] } });
+  return {
+    diffIds: b.layers.map((l) => l.diffId),
+    name: b.repoTags[0] ?? b.source.ref,
+    ...(b.manifestDigest !== undefined && { digest: b.manifestDigest }),
+    method: 'option',
+  };
 }
 
 /** True when some layer captured an rpmdb.sqlite (reading it needs sql.js). */
@@ -60,7 +79,7 @@ export function hasRpmSqlite(image: LoadedImage): boolean {
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'sqlite'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'sqlite'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
   const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
   const overlay = applyOverlay(
@@ -70,7 +89,7 @@ export function buildReport(
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
-  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules, sqlite: options.sqlite });
+  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules, sqlite: options.sqlite, baseImage: options.base });
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });
@@ -160,6 +179,7 @@ export function buildReport(
       inefficientFiles: dive.inefficientFiles.slice(0, maxDive),
     },
     categories: attribution.categories,
+    baseImage: attribution.baseImage,
     packages: attribution.packages,
     findings: attribution.findings,
     pull: attribution.pull,

@@ -250,6 +250,22 @@ export const FileListSchema = z.object({
   entries: z.array(z.union([FileRowSchema, LegacyFileRowSchema])),
 });
 
+/** The base image: its layers are the `base-image` category. */
+export const BaseImageSchema = z.object({
+  /** Layers 0 … layers-1 are the base image's. */
+  layers: Count,
+  /**
+   * How they were identified: `option` (`--base IMAGE`, diffIDs matched), `dockerfile` (the final
+   * FROM), `annotation` (OCI base-image annotations name it; layers assumed), `first-layer-guess`.
+   */
+  method: z.enum(['option', 'dockerfile', 'annotation', 'first-layer-guess']),
+  /** True when `layers` is assumed (the first layer), not matched. */
+  guessed: z.boolean(),
+  name: z.string().optional(),
+  digest: z.string().optional(),
+  note: z.string().optional(),
+});
+
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('imgsize'), version: z.string() }),
@@ -260,6 +276,7 @@ export const ReportSchema = z.object({
   waste: WasteSchema,
   dive: DiveSchema,
   categories: z.array(CategorySchema).optional(),
+  baseImage: BaseImageSchema.optional(),
   packages: PackagesSchema.optional(),
   findings: z.array(FindingSchema).optional(),
   pull: PullSchema.optional(),
@@ -280,6 +297,7 @@ export type WastedPath = z.infer<typeof WastedPathSchema>;
 export type DiveReport = z.infer<typeof DiveSchema>;
 export type CategoryReport = z.infer<typeof CategorySchema>;
 export type PackageReport = z.infer<typeof PackageSchema>;
+export type BaseImageReport = z.infer<typeof BaseImageSchema>;
 export type PackagesReport = z.infer<typeof PackagesSchema>;
 export type Finding = z.infer<typeof FindingSchema>;
 export type PullReport = z.infer<typeof PullSchema>;

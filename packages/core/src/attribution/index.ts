@@ -15,6 +15,7 @@ import { runFindings } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
 import type { OsRelease } from './pkgdb/collect.js';
+import { detectBaseImage, type BaseImageHint, type BaseImageInfo } from './base-image.js';
 import type { SqlJsStatic } from 'sql.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
 
@@ -60,6 +61,8 @@ export interface AttributeOptions {
   topDirectories?: number | undefined;
   /** The loaded sql.js module (`loadSqlite()`), to read an rpmdb.sqlite (default: the module if already loaded). */
   sqlite?: SqlJsStatic | undefined;
+  /** The base image's diffIDs (from `--base IMAGE` or a Dockerfile's FROM); default: annotations, else the first layer. */
+  baseImage?: BaseImageHint | undefined;
 }
 
 export interface Attribution {
@@ -73,6 +76,8 @@ export interface Attribution {
   directories: DirectoryReport[];
   /** The OS named by the final filesystem's os-release. */
   osRelease: OsRelease | undefined;
+  /** The base image's layers (the `base-image` category) and how they were found. */
+  baseImage: BaseImageInfo;
   warnings: string[];
 }
 
@@ -132,11 +137,12 @@ export interface Prepared {
   /** Compressed bytes of each layer blob (exact, estimated, or a prior-only guess). */
   layerCompressed: number[];
   osRelease: OsRelease | undefined;
+  baseImage: BaseImageInfo;
   warnings: string[];
 }
 
 /** Builds the AnalyzedImage the findings rules read (categories, owners, scaled compressed sizes). */
-export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'sqlite'> = {}): Prepared {
+export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'sqlite' | 'baseImage'> = {}): Prepared {
   const warnings: string[] = [];
   const env = envMap(image.config.env);
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
@@ -175,7 +181,9 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
   const baseRules = options.rules ?? DEFAULT_CATEGORY_RULES;
   const envRules = envCacheRules(env);
   const rules = envRules.length > 0 ? [...envRules, ...baseRules] : baseRules;
-  const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir));
+  const baseImage = detectBaseImage(image, options.baseImage);
+  if (baseImage.note && !baseImage.guessed) warnings.push(`base image: ${baseImage.note}`);
+  const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir), baseImage.layers);
   const classify = compiled.classifier();
   const files: ShippedFile[] = [];
   const catOf = (path: string, layer: number, owner: { manager: string; name: string } | undefined): string =>
@@ -205,7 +213,7 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
     l.push(f);
   }
   const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env };
-  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, osRelease: pkgs.osRelease, warnings };
+  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, osRelease: pkgs.osRelease, baseImage, warnings };
 }
 
 /** Computes categories, packages, findings, pull estimate and directories of a loaded image. */
@@ -214,7 +222,7 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) {
     throw new ImgsizeError('E_USAGE', `bandwidth must be a positive number of bit/s, got ${bandwidth}`);
   }
-  const { analyzed, packages, labels, layerCompressed, osRelease, warnings } = prepareAttribution(image, overlay, options);
+  const { analyzed, packages, labels, layerCompressed, osRelease, baseImage, warnings } = prepareAttribution(image, overlay, options);
   const files = analyzed.files;
 
   // Categories, overall and per layer.
@@ -236,7 +244,7 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   const categories: CategoryReport[] = [...agg]
     .map(([id, a]) => ({
       id,
-      label: labels.get(id) ?? id,
+      label: id === 'base-image' && baseImage.guessed && labels.get(id) === 'Base image' ? 'Base image (first layer, a guess)' : (labels.get(id) ?? id),
       bytes: a.bytes,
       visibleBytes: a.visible,
       wastedBytes: a.wasted,
@@ -262,5 +270,5 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   };
 
   const directories = biggestDirectories(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
-  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, osRelease, warnings };
+  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, osRelease, baseImage, warnings };
 }
