@@ -212,7 +212,7 @@ export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, o
     if (!l) byCategory.set(f.category, (l = []));
     l.push(f);
   }
-  const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env };
+  const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env, baseLayers: baseImage.layers };
   return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, osRelease: pkgs.osRelease, baseImage, warnings };
 }
 
