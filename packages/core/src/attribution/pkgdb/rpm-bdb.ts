@@ -41,6 +41,9 @@ export function readRpmBdb(buf: Buffer): { blobs: Buffer[]; warnings: PkgdbWarni
   const blobs: Buffer[] = [];
   let loops = 0;
   let broken = 0;
+  // In a sound file every overflow page belongs to one chain, so all chains together visit each
+  // page at most once; entries that share chains (hostile) would make the walk quadratic.
+  const budget = { pages: 2 * pagesInFile + 16 };
   for (let pg = 1; pg <= lastPage; pg++) {
     const p = pg * pageSize;
     const type = buf[p + 25];
@@ -65,7 +68,11 @@ export function readRpmBdb(buf: Buffer): { blobs: Buffer[]; warnings: PkgdbWarni
       }
       const first = u32(p + off + 4);
       const length = u32(p + off + 8);
-      const r = readOverflow(buf, first, length, pageSize, pagesInFile, u32, u16);
+      if (budget.pages <= 0) {
+        warnings.push({ code: 'E_RPMDB_BDB', message: 'overflow page chains visit more pages than the file holds (shared or crossing chains): the rest is not read' });
+        return { blobs, warnings };
+      }
+      const r = readOverflow(buf, first, length, pageSize, pagesInFile, u32, u16, budget);
       if (r === 'loop') loops++;
       else if (r === 'broken') broken++;
       else blobs.push(r);
@@ -88,6 +95,7 @@ function readOverflow(
   pagesInFile: number,
   u32: (o: number) => number,
   u16: (o: number) => number,
+  budget: { pages: number },
 ): Buffer | 'loop' | 'broken' {
   // The item cannot be longer than the pages that could hold it.
   if (length > pagesInFile * (pageSize - PAGE_HEADER)) return 'broken';
@@ -97,6 +105,7 @@ function readOverflow(
   for (let pg = first; pg !== 0; ) {
     if (pg >= pagesInFile) return 'broken';
     if (seen.has(pg)) return 'loop';
+    if (--budget.pages < 0) return 'broken';
     seen.add(pg);
     const p = pg * pageSize;
     if (buf[p + 25] !== P_OVERFLOW) return 'broken';

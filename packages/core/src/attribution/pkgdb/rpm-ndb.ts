@@ -27,6 +27,8 @@ export function readRpmNdb(buf: Buffer): { blobs: Buffer[]; warnings: PkgdbWarni
   }
   const blobs: Buffer[] = [];
   let bad = 0;
+  let dup = 0;
+  const seen = new Set<number>();
   for (let o = 2 * BLK; o + BLK <= slotEnd; o += BLK) {
     if (buf.readUInt32LE(o) !== MAGIC_SLOT) {
       warnings.push({ code: 'E_RPMDB_NDB', message: `bad slot magic at byte ${o}: the slots after it are not read` });
@@ -35,6 +37,12 @@ export function readRpmNdb(buf: Buffer): { blobs: Buffer[]; warnings: PkgdbWarni
     const pkgIdx = buf.readUInt32LE(o + 4);
     if (pkgIdx === 0) continue; // free slot
     const at = buf.readUInt32LE(o + 8) * BLK;
+    // Each blob belongs to one slot; slots sharing one (hostile) would parse it again and again.
+    if (seen.has(at)) {
+      dup++;
+      continue;
+    }
+    seen.add(at);
     if (at + BLK > buf.length || buf.readUInt32LE(at) !== MAGIC_BLOB || buf.readUInt32LE(at + 4) !== pkgIdx) {
       bad++;
       continue;
@@ -51,5 +59,6 @@ export function readRpmNdb(buf: Buffer): { blobs: Buffer[]; warnings: PkgdbWarni
     }
   }
   if (bad > 0) warnings.push({ code: 'E_RPMDB_NDB', message: `${bad} slot(s) point at a missing or foreign blob: skipped` });
+  if (dup > 0) warnings.push({ code: 'E_RPMDB_NDB', message: `${dup} slot(s) point at a blob another slot already uses: skipped` });
   return { blobs, warnings };
 }
