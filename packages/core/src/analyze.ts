@@ -14,6 +14,7 @@ import { attribute, createCompressionSampler, type CategoryRule } from './attrib
 import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
 import type { SqlJsStatic } from 'sql.js';
 import type { BaseImageHint } from './attribution/base-image.js';
+import { fileListOf } from './file-list.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal | undefined;
@@ -31,6 +32,11 @@ export interface AnalyzeOptions {
   rules?: readonly CategoryRule[] | undefined;
   /** Resource limits over DEFAULT_LIMITS (limits.ts, docs/RELIABILITY.md); exceeding one is E_LIMIT naming it. */
   limits?: Partial<Limits> | undefined;
+  /**
+   * Adds the per-path `files` section (every shipped regular-file path with its shipped and visible
+   * bytes, category, layer and hidden copies), built in the same pass; for diffs and the HTML report.
+   */
+  includeFiles?: boolean | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
   /** The loaded sql.js module for rpmdb.sqlite (analyzeImage loads it when the image has one; see `loadSqlite`). */
@@ -79,7 +85,7 @@ export function hasRpmSqlite(image: LoadedImage): boolean {
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'sqlite'> & { base?: BaseImageHint | undefined } = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
   const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
   const overlay = applyOverlay(
@@ -89,7 +95,13 @@ export function buildReport(
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
-  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules, sqlite: options.sqlite, baseImage: options.base });
+  const attribution = attribute(image, overlay, {
+    bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
+    rules: options.rules,
+    historyMapping: mapping,
+    sqlite: options.sqlite,
+    baseImage: options.base,
+  });
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });
@@ -184,6 +196,7 @@ export function buildReport(
     findings: attribution.findings,
     pull: attribution.pull,
     directories: attribution.directories,
+    ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),
     warnings,
   };
 }
