@@ -23,6 +23,7 @@ which is re-rendered in the formats asked for.`,
     'include-files': { type: 'boolean', help: "add per-path data to the JSON report, for a later 'imgsize diff'" },
     budget: { type: 'string', arg: '<file>', help: "check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):\nexit 1 when a rule fails" },
     baseline: { type: 'string', arg: '<report>', help: "saved report (or image) the budget's regression rules compare to" },
+    base: { type: 'string', arg: '<image>', help: "the base image (any source): the layers it shares with this image\nare the 'base-image' category (default: the first layer, a guess)" },
     ...SOURCE_OPTIONS,
   },
   footer: SOURCE_HELP,
@@ -36,6 +37,7 @@ which is re-rendered in the formats asked for.`,
     const baselineRef = values.baseline;
     if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
     if (baselineRef === '-' && ref === '-') throw new UsageError("the source and --baseline cannot both be '-' (stdin)");
+    if (values.base === '-') throw new UsageError("--base cannot read stdin: name an image source");
     const wantsHtml = targets.some((t) => t.format === 'html');
     if (wantsHtml && values['metadata-only']) {
       throw new UsageError('--html draws the image’s files, which --metadata-only does not read: drop one of them');
@@ -43,7 +45,7 @@ which is re-rendered in the formats asked for.`,
 
     // Budgets and baseline first: a bad file should fail before a long analysis.
     const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
-    const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '']);
+    const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '', values.base ?? '']);
     const baseline = baselineRef === undefined ? undefined : await loadReportInput(baselineRef, ctx, { bandwidth, includeFiles: false, label: 'baseline', sourceOptions });
 
     const input = await loadReportInput(ref, ctx, {
@@ -54,6 +56,7 @@ which is re-rendered in the formats asked for.`,
       includeFiles: Boolean(values['include-files']) || wantsHtml,
       rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules, 'category rules')),
       limits: limitsFrom(values),
+      base: values.base,
     });
     let report: Report = input.report;
     let result: BudgetResult | undefined;

@@ -133,6 +133,8 @@ export interface ReportInputOptions {
   rules?: CategoryRule[] | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
+  /** The base image (--base): any source; its diffIDs mark the base-image layers. */
+  base?: string | undefined;
 }
 
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
@@ -164,6 +166,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       rules: o.rules,
       limits: o.limits,
       includeFiles: o.includeFiles,
+      ...(o.base !== undefined && { base: openInput(o.base, ctx, o.sourceOptions) }),
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {
