@@ -39,7 +39,7 @@ export interface BaseImageInfo {
 /** Identifies the base image's layers of `image` (pure). */
 export function detectBaseImage(image: LoadedImage, hint?: BaseImageHint): BaseImageInfo {
   const n = image.layers.length;
-  const ann = { ...image.config.labels, ...(image as { annotations?: Record<string, string> }).annotations };
+  const ann = { ...image.config.labels, ...image.annotations };
   const annName = ann[BASE_NAME_ANNOTATION];
   const annDigest = ann[BASE_DIGEST_ANNOTATION];
   const named = {
