@@ -280,19 +280,21 @@ d('dpkg and python fixtures (existing readers)', () => {
     return out;
   };
   it('syft status.d files, image-dpkg and distroless', () => {
-    expect(status('dpkg/syft/var/lib/dpkg/status.d/single', true).stanzas.map((s) => [s.name, s.version])).toEqual([['apt', '1.8.2']]);
-    expect(status('dpkg/syft/var/lib/dpkg/status.d/installed-size-4KB', true).stanzas.map((s) => s.name)).toEqual(['apt']);
+    expect(status('dpkg/syft/var/lib/dpkg/status.d/single', true).stanzas.map((s) => [s.name, s.version, s.installedSize])).toEqual([['apt', '1.8.2', 4064 * 1024]]);
+    // syft reads `Installed-Size: 4KB` as 4000.
+    expect(status('dpkg/syft/var/lib/dpkg/status.d/installed-size-4KB', true).stanzas.map((s) => [s.name, s.installedSize])).toEqual([['apt', 4000]]);
     const m = status('dpkg/syft/var/lib/dpkg/status.d/multiple', true);
-    expect(m.stanzas.map((s) => [s.name, s.version])).toEqual([
-      ['no-version', undefined],
-      ['tzdata', '2020a-0+deb10u1'],
-      ['util-linux', '2.33.1-0.1'],
+    expect(m.stanzas.map((s) => [s.name, s.version, s.installedSize])).toEqual([
+      ['no-version', undefined, undefined],
+      ['tzdata', '2020a-0+deb10u1', 3036 * 1024],
+      ['util-linux', '2.33.1-0.1', 4327 * 1024],
     ]);
-    expect(status('dpkg/syft/image-dpkg/var/lib/dpkg/status').stanzas.map((s) => [s.name, s.version, s.installed])).toEqual([['libpam-runtime', '1.1.8-3.6', true]]);
+    expect(status('dpkg/syft/image-dpkg/var/lib/dpkg/status').stanzas.map((s) => [s.name, s.version, s.installed, s.installedSize])).toEqual([['libpam-runtime', '1.1.8-3.6', true, 1016 * 1024]]);
     expect(read('dpkg/syft/image-dpkg/var/lib/dpkg/info/libpam-runtime.md5sums').toString().trim().split('\n')).toHaveLength(4);
     expect(status('dpkg/syft/image-distroless-deb/var/lib/dpkg/status.d/libsqlite3-0', true).stanzas.map((s) => [s.name, s.version, s.arch])).toEqual([
       ['libsqlite3-0', '3.34.1-3', 'arm64'],
     ]);
+    expect(status('dpkg/syft/image-distroless-deb/var/lib/dpkg/status.d/libsqlite3-0', true).stanzas[0]!.installedSize).toBe(1490 * 1024);
     expect(read('dpkg/syft/image-distroless-deb/var/lib/dpkg/status.d/libsqlite3-0.md5sums').toString().trim().split('\n')).toHaveLength(6);
   });
   it('trivy valid.txtar: 90 installed of 91 stanzas; md5sums.txtar: tar with 13 files', () => {
@@ -301,11 +303,17 @@ d('dpkg and python fixtures (existing readers)', () => {
     expect(s.stanzas).toHaveLength(91);
     const inst = s.stanzas.filter((x) => x.installed);
     expect(inst).toHaveLength(90);
+    expect(inst.reduce((a, x) => a + x.installedSize!, 0)).toBe(84221 * 1024);
+    expect(inst.find((x) => x.name === 'libc6')).toMatchObject({ version: '2.27-3ubuntu1', installedSize: 11877 * 1024 });
+    expect(inst.find((x) => x.name === 'coreutils')).toMatchObject({ version: '8.28-1ubuntu1', installedSize: 6560 * 1024 });
+    expect(inst.find((x) => x.name === 'bash')).toMatchObject({ version: '4.4.18-2ubuntu1', installedSize: 1588 * 1024 });
+    expect(inst.find((x) => x.name === 'apt')!.installedSize).toBe(3806 * 1024);
+    expect(s.stanzas.find((x) => x.name === 'git')!.installedSize).toBe(35396 * 1024);
     expect(s.stanzas.find((x) => !x.installed)?.name).toBe('git');
     expect(inst.some((x) => x.name === 'adduser' && x.version === '3.116ubuntu1')).toBe(true);
     expect(inst.some((x) => x.name === 'apt' && x.version === '1.6.3ubuntu0.1')).toBe(true);
     const md = txtar('dpkg/trivy/md5sums.txtar');
-    expect(parseDpkgStatus(md.get('var/lib/dpkg/status')!).stanzas.find((x) => x.name === 'tar')?.version).toBe('1.29b-2');
+    expect(parseDpkgStatus(md.get('var/lib/dpkg/status')!).stanzas.find((x) => x.name === 'tar')).toMatchObject({ version: '1.29b-2', installedSize: 864 * 1024 });
     const sums = md.get('var/lib/dpkg/info/tar.md5sums')!.trim().split('\n');
     expect(sums).toHaveLength(13);
     expect(sums[0]).toMatch(/ usr\/bin\/tar$/);

@@ -172,8 +172,9 @@ export const PackageSchema = z.object({
   /** Where the package database lives (site-packages dir, conda prefix, /); npm: the package directory. */
   location: z.string().optional(),
   /**
-   * The package's own size record, bytes: rpm's SIZE tag, apk's `I:`. Not the bytes on disk: rpm
-   * counts symlink targets (or not) and hardlinks once, apk rounds each file up to 4 KiB.
+   * The package's own size record, bytes: rpm's SIZE tag, apk's `I:`, dpkg's Installed-Size × 1024.
+   * Not the bytes on disk: rpm counts symlink targets (or not) and hardlinks once, apk rounds each
+   * file up to 4 KiB, dpkg's is an estimate in KiB.
    */
   sizeTag: Bytes.optional(),
   /** npm: a devDependency (by the project's lock file, else its package.json). */

@@ -108,6 +108,8 @@ interface DpkgStanza {
   version: string | undefined;
   arch: string | undefined;
   installed: boolean;
+  /** Installed-Size in bytes (the field is KiB; syft's `4KB` form is read as 4000 bytes too). */
+  installedSize?: number | undefined;
 }
 
 /** States in which a package's files are on disk (dpkg(1) "package states"). */
@@ -134,7 +136,9 @@ export function parseDpkgStatus(t: string, defaultInstalled = false): { stanzas:
     const status = fields.get('status');
     const words = status?.split(/\s+/) ?? [];
     const installed = status === undefined ? defaultInstalled : words[1] === 'ok' && FILES_PRESENT.has(words[2] ?? '');
-    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed });
+    const isz = /^(\d+)\s*(KB)?$/i.exec(fields.get('installed-size') ?? '');
+    const installedSize = isz ? Number(isz[1]) * (isz[2] ? 1000 : 1024) : undefined;
+    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed, ...(installedSize !== undefined && { installedSize }) });
   }
   return { stanzas, bad };
 }
@@ -177,6 +181,7 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
         location: '',
         key: dpkgKey(s.name, s.arch),
         paths: list ? splitLines(text(list.file)) : [],
+        sizeTag: s.installedSize,
       });
     }
   } else {
@@ -211,7 +216,7 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
             return m ? m[1]! : l;
           })
         : [];
-      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths });
+      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths, sizeTag: s.installedSize });
     }
   }
   return { packages, firstLayer };
