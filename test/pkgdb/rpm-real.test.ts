@@ -230,7 +230,7 @@ describeServices('rpm databases made by rpm, in images built by dockerd', (svc) 
     expect(alpha.bytes).toBe(20000 + 7000 + 'alpha docs\n'.length);
     expect(alpha.size).not.toBe(alpha.bytes);
     expect(r.packages!.managers.rpm).toEqual({ packages: 3, visibleBytes: [...truth.values()].reduce((s, t) => s + t.bytes, 0) });
-    expect(r.warnings.filter((w) => /rpm/.test(w))).toEqual([]);
+    expect(r.warnings.filter((w) => /rpm/.test(w.message))).toEqual([]);
     // Everything shipped by the single FROM-scratch layer is the base image (a first-layer guess).
     expect(r.baseImage).toMatchObject({ layers: 1, method: 'first-layer-guess', guessed: true });
   });

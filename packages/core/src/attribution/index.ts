@@ -15,13 +15,16 @@ import { runFindings } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
 import type { OsRelease } from './pkgdb/collect.js';
+import type { PkgdbCode } from './pkgdb/errors.js';
 import { detectBaseImage, type BaseImageHint, type BaseImageInfo } from './base-image.js';
 import type { SqlJsStatic } from 'sql.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
+import { warning, type ImgsizeWarning, type WarningCode } from '../warnings.js';
 
 export { categorize, resolveAppDirs, type CategorizeContext } from './categorize.js';
 export {
   createCompressionSampler,
+  COMPRESSION_SAMPLER,
   sampleRanges,
   contentClassOf,
   SAMPLING_SCHEDULE,
@@ -82,7 +85,26 @@ export interface Attribution {
   baseImage: BaseImageInfo;
   /** Every shipped regular file, categorized and owned (the per-path rows are built from it). */
   analyzed: AnalyzedImage;
-  warnings: string[];
+  warnings: ImgsizeWarning[];
+}
+
+/** The report warning code of a package-database reader's code. */
+function reportCodeOf(code: PkgdbCode): WarningCode {
+  switch (code) {
+    case 'E_RPM_HEADER':
+    case 'E_RPMDB_SQLITE':
+    case 'E_RPMDB_BDB':
+    case 'E_RPMDB_NDB':
+      return 'W_RPMDB';
+    case 'E_APK_DB':
+      return 'W_APK_DB';
+    case 'E_NPM_PACKAGE':
+      return 'W_NPM_PACKAGE';
+    case 'E_PKGDB_LIMIT':
+      return 'W_PKGDB_LIMIT';
+    case 'E_PKGDB_TRUNCATED':
+      return 'W_PACKAGE_DB';
+  }
 }
 
 /** Environment variables that relocate caches, and the category of what lives below them. */
@@ -142,7 +164,7 @@ export interface Prepared {
   layerCompressed: number[];
   osRelease: OsRelease | undefined;
   baseImage: BaseImageInfo;
-  warnings: string[];
+  warnings: ImgsizeWarning[];
 }
 
 /** Builds the AnalyzedImage the findings rules read (categories, owners, scaled compressed sizes). */
@@ -151,7 +173,7 @@ export function prepareAttribution(
   overlay: OverlayResult,
   options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping' | 'sqlite' | 'baseImage'> = {},
 ): Prepared {
-  const warnings: string[] = [];
+  const warnings: ImgsizeWarning[] = [];
   const env = envMap(image.config.env);
   const mapping = options.historyMapping ?? mapHistoryToLayers(image.config.history, image.layers.length);
   const instructions = mapping.layerHistory.map((hi) => (hi === null ? null : (image.config.history[hi]?.createdBy ?? null)));
@@ -165,32 +187,34 @@ export function prepareAttribution(
   image.layers.forEach((l, i) => {
     let files = 0;
     let others = 0;
-    for (const e of l.scan.entries) {
+    const entries = l.scan?.entries ?? [];
+    for (const e of entries) {
       if (e.type === 'file') files += rawOf(e);
       else others += ENTRY_COST.header;
     }
-    let total = l.compressedSize ?? l.scan.estimatedCompressedBytes;
+    let total = l.compressedSize ?? l.scan?.estimatedCompressedBytes;
     if (total === undefined) {
-      if (l.scan.entries.some((e) => e.type === 'file' && e.size > 0)) unestimated.push(i);
+      if (entries.some((e) => e.type === 'file' && e.size > 0)) unestimated.push(i);
       total = files + others + ENTRY_COST.stream;
     }
     layerCompressed.push(total);
     factor.push(files > 0 ? total / files : 0);
   });
   if (unestimated.length > 0) {
-    warnings.push(`no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`);
+    warnings.push(warning('W_NO_ESTIMATE', `no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`));
   }
   const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
 
   const pkgs = attributePackages(image, overlay, csizeOf, { sqlite: options.sqlite });
-  warnings.push(...pkgs.warnings);
+  warnings.push(...pkgs.warnings.map((w) => warning('W_PACKAGE_DB', w)));
+  warnings.push(...pkgs.codedWarnings.map((w) => warning(reportCodeOf(w.code), `${w.source}: ${w.message} (${w.code})`)));
 
   // Every shipped regular file, categorized.
   const baseRules = options.rules ?? DEFAULT_CATEGORY_RULES;
   const envRules = envCacheRules(env);
   const rules = envRules.length > 0 ? [...envRules, ...baseRules] : baseRules;
   const baseImage = detectBaseImage(image, options.baseImage);
-  if (baseImage.note && !baseImage.guessed) warnings.push(`base image: ${baseImage.note}`);
+  if (baseImage.note && !baseImage.guessed) warnings.push(warning('W_BASE_IMAGE', `base image: ${baseImage.note}`));
   const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir), baseImage.layers);
   const classify = compiled.classifier();
   const files: ShippedFile[] = [];

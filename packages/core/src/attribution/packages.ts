@@ -56,7 +56,7 @@ export interface PackageAttribution {
   /** Owning package of hidden (overwritten / deleted) files its records list. */
   hiddenOwner: Map<HiddenFile, PackageReport>;
   warnings: string[];
-  /** The apk / rpm / npm warnings again, with their codes (also in `warnings` as text). */
+  /** The apk / rpm / npm warnings, with the readers' codes (see `reportCodeOf`). */
   codedWarnings: CodedWarning[];
   /** The OS named by the final filesystem's os-release, when it has one. */
   osRelease: OsRelease | undefined;
@@ -80,7 +80,7 @@ export class Captures {
 
   constructor(image: LoadedImage) {
     image.layers.forEach((l, li) => {
-      for (const f of l.scan.captured) {
+      for (const f of l.scan?.captured ?? []) {
         let list = this.byPath.get(f.path);
         if (!list) this.byPath.set(f.path, (list = []));
         list.push({ layer: li, file: f });
@@ -469,7 +469,6 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
     collectRpm(caps, root, coded, options.sqlite ?? loadedSqlite()),
     collectNpm(caps, root, coded),
   ];
-  for (const w of coded) warnings.push(`${w.source}: ${w.message} (${w.code})`);
   // Debian's python3-* packages ship a dist-info RECORD of their own (python3-pip, python3-yaml),
   // Alpine's and Fedora's npm packages a node_modules tree: a distribution whose record an OS
   // package lists was installed by that package, so its files stay the OS package's rather than
