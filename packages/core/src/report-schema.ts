@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
 import { WARNING_CODES } from './warnings.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
