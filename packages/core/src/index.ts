@@ -91,5 +91,5 @@ export { loadCategoryRules, DEFAULT_CATEGORY_RULES, COMPRESSION_SAMPLER, type Ca
 export { parseDockerfile, locationLabel, type ParsedDockerfile, type DockerfileInstruction, type DockerfileStage, type DockerfileFlag, type ParseDockerfileOptions } from './dockerfile/parse.js';
 export { mapHistoryToDockerfile, MAPPING_WARNING_CODES, type DockerfileMapping, type HistoryLocation, type MappingWarning, type MappingWarningCode } from './dockerfile/map-history.js';
 export { planFix, type FixPlan, type FixHunk, type FindingPlacement, type PlanFixInput } from './dockerfile/patch.js';
-export { locateFindings, type LocatedReport } from './dockerfile/locate.js';
+export { locateFindings, dockerfileBaseHint, type LocatedReport } from './dockerfile/locate.js';
 export { verifyFix, pingEngine, parseDockerIgnore, type VerifyOptions, type VerifyResult, type VerifiedHunk, type DockerIgnore } from './dockerfile/verify.js';

@@ -25,6 +25,7 @@ which is re-rendered in the formats asked for.`,
     budget: { type: 'string', arg: '<file>', help: "check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):\nexit 1 when a rule fails" },
     baseline: { type: 'string', arg: '<report>', help: "saved report (or image) the budget's regression rules compare to" },
     dockerfile: { type: 'string', arg: '<file>', help: 'the Dockerfile the image was built from: every finding points at Dockerfile:LINE' },
+    base: { type: 'string', arg: '<image>', help: "the base image (any source): the layers it shares with this image\nare the 'base-image' category (default: the first layer, a guess)" },
     ...SOURCE_OPTIONS,
   },
   footer: SOURCE_HELP,
@@ -38,6 +39,7 @@ which is re-rendered in the formats asked for.`,
     const baselineRef = values.baseline;
     if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
     if (baselineRef === '-' && ref === '-') throw new UsageError("the source and --baseline cannot both be '-' (stdin)");
+    if (values.base === '-') throw new UsageError("--base cannot read stdin: name an image source");
     const wantsHtml = targets.some((t) => t.format === 'html');
     if (wantsHtml && values['metadata-only']) {
       throw new UsageError('--html draws the image’s files, which --metadata-only does not read: drop one of them');
@@ -49,7 +51,7 @@ which is re-rendered in the formats asked for.`,
     const customIds = (rules ?? []).map((r) => r.category);
     const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
     if (budgets) checkBudgetCategoryIds(budgets.budgets, customIds, budgetPath);
-    const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '']);
+    const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '', values.base ?? '']);
     const baseline = baselineRef === undefined ? undefined : await loadReportInput(baselineRef, ctx, { bandwidth, includeFiles: false, label: 'baseline', sourceOptions });
 
     const input = await loadReportInput(ref, ctx, {
@@ -60,6 +62,8 @@ which is re-rendered in the formats asked for.`,
       includeFiles: Boolean(values['include-files']) || wantsHtml,
       rules,
       limits: limitsFrom(values),
+      base: values.base,
+      dockerfile,
     });
     let report: Report = dockerfile ? locateFindings(input.report, dockerfile.text, dockerfile.path).report : input.report;
     let result: BudgetResult | undefined;

@@ -5,7 +5,7 @@
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
 import { formatWarning, type BudgetResult, type DiffReport, type MetricDelta, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate, dockerfileLabel } from '../format.js';
+import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { filesLine, formatBandwidth, moreFindingsLine } from './terminal.js';
@@ -162,6 +162,10 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     rows.push(['Potential savings', `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed`]);
   }
   rows.push(['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}`]);
+  const os = describeOs(r.image.osRelease);
+  if (os) rows.push(['OS', mdText(os)]);
+  const base = describeBaseImage(r.baseImage);
+  if (base) rows.push(['Base image', mdText(base)]);
   rows.push(['Files', filesLine(r).replace(/, [\d,]+ entries$/, '')]);
   rows.push(['dive efficiency', `${formatPercent(r.dive.efficiency, 2)} (dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)})`]);
   out.push(table(['', ''], ['l', 'r'], rows));

@@ -3,7 +3,7 @@
  * whether it is compressed; uncompressed is the default and is labelled in the summary.
  */
 import { formatWarning, type Finding, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest, dockerfileLabel } from '../format.js';
+import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable, wrapText } from './table.js';
 
@@ -30,6 +30,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   h('Summary (uncompressed unless marked)');
   const rows: string[][] = [
     ['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}, ${sm.historyEntries} history entries`],
+    ...(r.image.osRelease ? [['OS', safeText(describeOs(r.image.osRelease)!)]] : []),
+    ...(r.baseImage ? [['Base image', safeText(describeBaseImage(r.baseImage)!)]] : []),
     ['Files', filesLine(r)],
     ['Shipped in layers', formatBytes(sm.contentBytes)],
     ['Visible in final filesystem', formatBytes(sm.visibleBytes)],

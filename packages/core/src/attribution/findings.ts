@@ -7,6 +7,8 @@
  */
 import type { Finding } from '../report-schema.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
+import { fmtBytes } from './format.js';
+import { apkCacheRule, dnfCacheRule, npmCacheRule, npmDevDependenciesRule, rpmDocsRule } from './pkg-findings.js';
 
 /** What a rule proposes. */
 export interface Candidate {
@@ -48,13 +50,7 @@ const SP = /(?:^|\/)(?:site|dist)-packages\//;
 
 const sum = (fs: readonly ShippedFile[], f: (x: ShippedFile) => number = (x) => x.size): number => fs.reduce((s, x) => s + f(x), 0);
 
-/** Human size for titles (decimal units, like `docker images`). */
-export function fmtBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
+export { fmtBytes };
 
 /** The shell command of a RUN history entry, or undefined for other instructions. */
 export function runCommand(createdBy: string | null | undefined): string | undefined {
@@ -263,7 +259,9 @@ export const aptListsRule = categoryRule(
   true,
 );
 
-export const aptCacheRule = categoryRule(
+// apk and dnf/yum caches share the category; their own findings (pkg-findings.ts) give their fixes.
+const aptCacheOnly = (img: AnalyzedImage): AnalyzedImage => ({ ...img, byCategory: new Map([['apt-cache', inCategory(img, 'apt-cache').filter((f) => f.path.startsWith('var/cache/apt/'))]]) });
+const aptCacheCategoryRule = categoryRule(
   'apt-cache',
   'apt-cache',
   'apt package cache (.deb files, pkgcache.bin) left in the image',
@@ -272,6 +270,7 @@ export const aptCacheRule = categoryRule(
   'Or use a cache mount: RUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get ...',
   true,
 );
+export const aptCacheRule: FindingRule = (img) => aptCacheCategoryRule(aptCacheOnly(img));
 
 export const pipCacheRule = categoryRule(
   'pip-cache',
@@ -380,8 +379,9 @@ export const opencvGuiRule: FindingRule = (img) => {
 
 /** Docs, man pages and locales installed by layers the user controls. */
 export const docsRule: FindingRule = (img) => {
-  const all = inCategory(img, 'docs');
-  const files = all.filter((f) => f.layer > 0);
+  // rpm packages' docs have their own finding (rpm-docs: --nodocs).
+  const all = inCategory(img, 'docs').filter((f) => f.owner?.manager !== 'rpm');
+  const files = all.filter((f) => f.layer >= (img.baseLayers ?? 1));
   if (files.length === 0) return [];
   const base = sum(all) - sum(files);
   return [
@@ -571,13 +571,18 @@ export const DEFAULT_FINDING_RULES: readonly FindingRule[] = [
   cleanupLaterRule,
   aptListsRule,
   aptCacheRule,
+  apkCacheRule,
+  dnfCacheRule,
   pipCacheRule,
+  npmCacheRule,
   otherCachesRule,
   condaCacheRule,
   buildToolsRule,
   devFilesRule,
   aptRecommendsRule,
   opencvGuiRule,
+  npmDevDependenciesRule,
+  rpmDocsRule,
   docsRule,
   vcsRule,
   testsRule,

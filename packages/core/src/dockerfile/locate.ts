@@ -3,6 +3,9 @@
  * its Dockerfile location (the instruction of the layer holding most of its bytes, or the FROM
  * line for base-image bytes) and the placements `planFix` needs. Pure: report and text in.
  */
+import type { BaseImageHint } from '../attribution/base-image.js';
+import { mapHistoryToLayers } from '../image-config.js';
+import type { LoadedImage } from '../model.js';
 import type { DockerfileLocation, Finding, Report } from '../report-schema.js';
 import { warning } from '../warnings.js';
 import { mapHistoryToDockerfile, type DockerfileMapping } from './map-history.js';
@@ -58,4 +61,26 @@ export function locateFindings(report: Report, dockerfileText: string, path: str
   });
   const warnings = [...report.warnings, ...mapping.warnings.map((w) => warning(w.code, w.message, w.historyIndex === undefined ? undefined : (report.history[w.historyIndex]?.layerIndex ?? undefined)))];
   return { report: { ...report, ...(report.findings && { findings }), warnings }, dockerfile: df, mapping, placements };
+}
+
+/**
+ * The base image a Dockerfile names, as a base-image hint for `analyzeImage`: the layers whose
+ * history entries come before the final stage's own instructions (the `FROM` chain's external
+ * image). Undefined when no layer maps to the base image. Throws like `locateFindings`.
+ */
+export function dockerfileBaseHint(image: LoadedImage, dockerfileText: string, path: string, buildArgs?: Readonly<Record<string, string>>): BaseImageHint | undefined {
+  const df = parseDockerfile(dockerfileText, { path, buildArgs });
+  const { historyLayer } = mapHistoryToLayers(image.config.history, image.layers.length);
+  const mapping = mapHistoryToDockerfile(
+    df,
+    image.config.history.map((h, i) => ({ createdBy: h.createdBy, emptyLayer: h.emptyLayer, comment: h.comment, layerIndex: historyLayer[i] ?? null })),
+    image.layers.length,
+  );
+  let k = 0;
+  while (k < mapping.layers.length && mapping.layers[k]?.kind === 'base') k++;
+  if (k === 0) return undefined;
+  const finalStage = df.stages[df.stages.length - 1];
+  let stage = finalStage;
+  while (stage && stage.parentStage !== null) stage = df.stages[stage.parentStage];
+  return { diffIds: image.layers.slice(0, k).map((l) => l.diffId), ...(stage && { name: stage.baseImage }), method: 'dockerfile' };
 }

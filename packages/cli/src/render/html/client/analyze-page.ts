@@ -28,6 +28,10 @@ export function analyzePage(data: AnalyzePageData): void {
     [
       ['Platform', `${r.image.os}/${r.image.architecture}${r.image.variant ? `/${r.image.variant}` : ''}`],
       ['Source', r.image.source.format],
+      r.image.osRelease ? ['OS', r.image.osRelease.prettyName ?? `${r.image.osRelease.id}${r.image.osRelease.versionId ? ` ${r.image.osRelease.versionId}` : ''}`] : null,
+      r.baseImage
+        ? ['Base image', `${r.baseImage.name ? `${r.baseImage.name}: ` : ''}${r.baseImage.layers} layer${r.baseImage.layers === 1 ? '' : 's'}${r.baseImage.guessed ? ' (first layer, a guess)' : ''}`]
+        : null,
       r.image.created ? ['Created', r.image.created] : null,
       r.image.configDigest ? ['Config', r.image.configDigest.replace(/^sha256:/, '').slice(0, 12)] : null,
       ['Layers', String(sm.layers)],
