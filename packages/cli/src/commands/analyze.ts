@@ -23,6 +23,8 @@ Options:
   --bandwidth <bw>       for pull-time estimates, e.g. 1Gbps (default), 200Mbps, 50MB/s
   --rules <file>         extra category rules (JSON; see docs/categories.md), tried before the defaults
   --include-files        add per-path data to the JSON report, for a later 'imgsize diff'
+  --no-estimate          skip the compressed-size estimate (faster; compressed sizes then
+                         only where the source stores them exactly)
   --html <file>          also write a self-contained HTML report (treemap, layers, findings)
   --budget <file>        check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):
                          exit 1 when a rule fails
@@ -40,6 +42,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     top: { type: 'string' },
     bandwidth: { type: 'string' },
     'include-files': { type: 'boolean' },
+    'no-estimate': { type: 'boolean' },
     html: { type: 'string' },
     budget: { type: 'string' },
     baseline: { type: 'string' },
@@ -71,6 +74,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     includeFiles: Boolean(values['include-files']) || values.html !== undefined,
     rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules as string, 'category rules')),
     limits: limitsFrom(values),
+    estimate: !values['no-estimate'],
   });
   let result: BudgetResult | undefined;
   if (budgets) {

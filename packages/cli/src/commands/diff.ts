@@ -117,6 +117,8 @@ export interface ReportInputOptions {
   layerCache?: LayerCache | undefined;
   /** Category rules (--rules), default DEFAULT_CATEGORY_RULES. */
   rules?: CategoryRule[] | undefined;
+  /** False skips compressed-size sampling (--no-estimate). */
+  estimate?: boolean | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
 }
@@ -161,6 +163,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       layerCache: o.layerCache,
       rules: o.rules,
       limits: o.limits,
+      ...(o.estimate === false && { estimate: false }),
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {

@@ -148,7 +148,12 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
   if (sm.compressedBytes !== undefined) rows.push([`Compressed (${sm.compressedBytesExact ? 'exact' : 'estimated, gzip -6'})`, formatBytes(sm.compressedBytes)]);
   if (r.pull) rows.push([`Estimated pull time at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`, `${formatSeconds(r.pull.seconds)}; after fixes ${formatSeconds(r.pull.afterFixesSeconds)}`]);
   if (sm.potentialSavingsBytes !== undefined) {
-    rows.push(['Potential savings', `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed`]);
+    rows.push([
+      'Potential savings',
+      sm.potentialSavingsCompressedBytes === undefined
+        ? `${formatBytes(sm.potentialSavingsBytes)} uncompressed`
+        : `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes)} compressed`,
+    ]);
   }
   rows.push(['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}`]);
   rows.push(['Files', String(sm.files)]);
@@ -159,13 +164,14 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
 
   if (r.findings && r.findings.length > 0) {
     const list = r.findings.slice(0, top);
+    const noEstimate = sm.compressedEstimate === 'skipped' && sm.compressedBytes === undefined;
     out.push(
       details(
         `Findings (${r.findings.length})`,
         table(
           ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers', 'Fix'],
           ['l', 'l', 'r', 'r', 'l', 'l'],
-          list.map((f) => [f.severity, mdText(truncate(f.title, 100)), formatBytes(f.bytes), formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', '), mdText(truncate(f.fix.split('\n')[0] ?? '', 160))]),
+          list.map((f) => [f.severity, mdText(truncate(f.title, 100)), formatBytes(f.bytes), noEstimate ? 'not estimated' : formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', '), mdText(truncate(f.fix.split('\n')[0] ?? '', 160))]),
         ) + moreLine(r.findings.length - list.length),
         true,
       ),

@@ -47,9 +47,12 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   if (sm.potentialSavingsBytes !== undefined) {
     rows.push([
       'Potential savings',
-      `${formatBytes(sm.potentialSavingsBytes)} (${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed, ~${formatSeconds(sm.potentialSavingsPullSeconds ?? 0)} pull)`,
+      sm.potentialSavingsCompressedBytes === undefined
+        ? formatBytes(sm.potentialSavingsBytes)
+        : `${formatBytes(sm.potentialSavingsBytes)} (${formatBytes(sm.potentialSavingsCompressedBytes)} compressed, ~${formatSeconds(sm.potentialSavingsPullSeconds ?? 0)} pull)`,
     ]);
   }
+  if (sm.compressedEstimate === 'skipped' && sm.compressedBytes === undefined) rows.push(['Compressed (pull size)', 'not estimated (--no-estimate)']);
   rows.push([
     'dive efficiency',
     `${formatPercent(r.dive.efficiency, 2)}, dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)}`,
@@ -113,11 +116,12 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
 
   if (r.findings && r.findings.length > 0) {
     h('Findings (largest first)');
+    const noEstimate = r.summary.compressedEstimate === 'skipped' && r.summary.compressedBytes === undefined;
     for (const f of r.findings.slice(0, o.top)) {
       const sev = f.severity === 'high' ? s.red(f.severity) : f.severity === 'medium' ? s.yellow(f.severity) : s.dim(f.severity);
       const layers = f.layers.length > 0 ? `layer ${f.layers.join(', ')}` : '';
       out.push(
-        `  ${sev.padEnd(6)} ${s.bold(safeText(f.title))}  ${formatBytes(f.bytes)} (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)${f.countedInSavings ? '' : s.dim(' [not counted]')}`,
+        `  ${sev.padEnd(6)} ${s.bold(safeText(f.title))}  ${formatBytes(f.bytes)}${noEstimate ? '' : ` (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)`}${f.countedInSavings ? '' : s.dim(' [not counted]')}`,
       );
       if (layers || f.instruction) out.push(s.dim(`         ${layers}${f.instruction ? `: ${truncateLine(cleanInstruction(f.instruction), o.width - 20)}` : ''}`));
       for (const e of f.evidence.slice(0, 3)) out.push(s.dim(`         ${truncateLine(safeText(e.path), o.width - 30)}  ${formatBytes(e.bytes)}  (layer ${e.layer})`));

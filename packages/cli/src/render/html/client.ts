@@ -752,7 +752,8 @@ function analyzePage() {
 
   // Findings
   var F = r.findings || [];
-  var secF = section('findings', 'Findings', F.length ? 'potential savings ' + fmtBytes(sm.potentialSavingsBytes || 0) + ' uncompressed, ' + fmtBytes(sm.potentialSavingsCompressedBytes || 0) + ' compressed; each byte counted once' : '');
+  var noEst = sm.compressedEstimate === 'skipped' && sm.compressedBytes === undefined;
+  var secF = section('findings', 'Findings', F.length ? 'potential savings ' + fmtBytes(sm.potentialSavingsBytes || 0) + ' uncompressed' + (noEst ? '' : ', ' + fmtBytes(sm.potentialSavingsCompressedBytes || 0) + ' compressed') + '; each byte counted once' : '');
   if (F.length === 0) secF.append(h('p', { class: 'note', text: r.findings ? 'No findings: nothing obvious to remove.' : 'This report has no findings section.' }));
   F.forEach(function (f, i) {
     var box = h('details', { class: 'finding' });
@@ -760,9 +761,9 @@ function analyzePage() {
     box.append(h('summary', null,
       h('span', { class: 'pill sev-' + f.severity, text: f.severity }),
       h('span', { class: 'ft', text: f.title }),
-      h('span', { class: 'fs' }, h('b', { text: fmtBytes(f.bytes) }), ' uncompressed \u00b7 ' + fmtBytes(f.compressedBytes) + ' compressed')));
+      h('span', { class: 'fs' }, h('b', { text: fmtBytes(f.bytes) }), ' uncompressed' + (noEst ? '' : ' \u00b7 ' + fmtBytes(f.compressedBytes) + ' compressed'))));
     var body = h('div', { class: 'fbody' });
-    body.append(h('div', { class: 'saves', text: 'Saves ' + fmtBytes(f.bytes) + ' uncompressed, ' + fmtBytes(f.compressedBytes) + ' compressed, ~' + fmtSeconds(f.pullSeconds) + ' of pull time \u00b7 confidence: ' + f.confidence + (f.countedInSavings ? '' : ' \u00b7 not counted in the savings total (informational, or bytes an earlier finding already counts)') }));
+    body.append(h('div', { class: 'saves', text: 'Saves ' + fmtBytes(f.bytes) + ' uncompressed' + (noEst ? '' : ', ' + fmtBytes(f.compressedBytes) + ' compressed, ~' + fmtSeconds(f.pullSeconds) + ' of pull time') + ' \u00b7 confidence: ' + f.confidence + (f.countedInSavings ? '' : ' \u00b7 not counted in the savings total (informational, or bytes an earlier finding already counts)') }));
     if (f.instruction || f.layers.length) {
       body.append(h('div', { class: 'fixhead', text: f.layers.length ? 'Introduced by layer ' + f.layers.join(', ') : 'Introduced by' }));
       if (f.instruction) body.append(h('div', { class: 'instr', text: cleanInstruction(f.instruction) }));
