@@ -85,8 +85,9 @@ async function* readRegion(fh: FileHandle, m: Member): AsyncGenerator<Buffer> {
 }
 
 /** Bytes the sampler asks for in a layer: `want` depends only on the entry sequence, so replay it. */
-function sampledBytes(entries: readonly ScannedEntry[]): number {
+function sampledBytes(entries: readonly ScannedEntry[], tarBytes: number): number {
   const p: LayerScanPlugin = createCompressionSampler();
+  p.begin?.({ tarBytes });
   let n = 0;
   entries.forEach((e, i) => {
     if (e.type !== 'file' || e.size === 0) return;
@@ -184,7 +185,7 @@ export async function measureCompressionAccuracy(archive: string, opts: { zlib?:
         index: i,
         tarBytes: scan.tarBytes,
         contentBytes: scan.contentBytes,
-        sampledBytes: sampledBytes(scan.entries),
+        sampledBytes: sampledBytes(scan.entries, m.size),
         estimatedBytes: Math.round(est),
         gzipBytes: gz,
         error: gz > 0 ? est / gz - 1 : 0,

@@ -3,6 +3,7 @@
 //   pnpm bench                      # the generated 4.4 GB image and the CUDA-shaped 13.8 GB image
 //   BENCH_IMAGES=gen pnpm bench     # one of them
 //   BENCH_BEFORE=/path/to/old/checkout pnpm bench   # also time an older build, interleaved
+//   BENCH_RUNS=5 BENCH_RUNS_CUDA=3 pnpm bench        # rounds (default 3), per image if given
 //
 // Images are generated once (bench/gen.mjs, bench/gen-cuda.mjs) under BENCH_DIR (default
 // bench/out; ~9 GB for gen, ~28 GB for cuda, archive plus extracted layers). BENCH_BEFORE names a
@@ -59,12 +60,13 @@ for (const name of images) {
   const floors = [
     ['GNU tar -tf over every layer', layers.map((l) => `tar -tf ${l} > /dev/null`).join(' && ')],
     ['header walk only (positional walker)', `node ${join(root, 'bench/walk.mjs')} ${archive} > /dev/null`],
-    ['cat | wc -c', `cat ${archive} | wc -c > /dev/null`],
+    ['cat \| wc -c', `cat ${archive} | wc -c > /dev/null`],
   ];
+  const n = Number(process.env[`BENCH_RUNS_${name.toUpperCase()}`] ?? runs);
   timed(`cat ${archive} > /dev/null`); // warm the page cache
   const samples = new Map();
   const add = (key, s) => samples.set(key, [...(samples.get(key) ?? []), s]);
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < n; i++) {
     for (const [label, cmd] of floors) add(label, timed(cmd));
     for (let c = 0; c < builds[0][1].length; c++) for (const [b, cases] of builds) add(`${b}|${cases[c][0]}`, timed(cases[c][1]));
   }
@@ -74,7 +76,7 @@ for (const name of images) {
   };
   const tar = stat(floors[0][0]);
   const cat = stat(floors[2][0]);
-  report.push(`\n### ${name}: ${(size / 1e9).toFixed(2)} GB, ${layers.length} layers (${runs} runs each, medians; RSS = max)\n`);
+  report.push(`\n### ${name}: ${(size / 1e9).toFixed(2)} GB, ${layers.length} layers (${n} runs each, medians; RSS = max)\n`);
   report.push(`| case | ${builds.map(([b]) => `${b} s | ${b} RSS MB | ${b} vs floor`).join(' | ')} | runs (s) |`);
   report.push(`|---|${builds.map(() => '---:|---:|---:').join('|')}|---|`);
   for (const [label] of builds[0][1]) {

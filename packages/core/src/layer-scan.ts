@@ -17,6 +17,8 @@ import { isMetadataPath } from './metadata-paths.js';
 
 /** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
 export interface LayerScanPlugin {
+  /** Called before the walk with what is known of the layer (its tar size, when known up front). */
+  begin?(info: { tarBytes?: number | undefined }): void;
   /** Payload ranges of this regular file the plugin wants, or null. */
   want(entry: ScannedEntry, index: number): readonly ByteRange[] | null;
   /** Bytes of a wanted range; a returned promise holds the walk back (backpressure). */
@@ -34,6 +36,11 @@ export interface LayerScanOptions {
   maxCaptureBytes?: number | undefined;
   /** Max bytes captured in one layer (default: no per-layer cap, only the load's `meter`); further captures are skipped with a warning. */
   maxCaptureTotal?: number | undefined;
+  /**
+   * Length of the uncompressed layer tar when known before the walk (an uncompressed archive
+   * member): plugins spread their byte budgets over it. Both readers of a source must pass the same.
+   */
+  tarBytesHint?: number | undefined;
   /** Plugin factories; each is called once per layer. */
   plugins?: ReadonlyArray<() => LayerScanPlugin> | undefined;
   limits?: Partial<TarLimits> | undefined;
@@ -82,6 +89,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
   const maxCapture = options.maxCaptureBytes ?? meter.limits.maxMetadataFileBytes;
   const maxCaptureTotal = options.maxCaptureTotal ?? Infinity;
   const plugins = (options.plugins ?? []).map((make) => make());
+  for (const p of plugins) p.begin?.({ tarBytes: options.tarBytesHint });
   const entries: ScannedEntry[] = [];
   const captured: CapturedFile[] = [];
   const warnings: string[] = [];
@@ -297,7 +305,7 @@ export async function scanLayerStream(
 
 /** Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path). */
 export async function scanLayerRegion(fh: FileHandle, start: number, length: number, options: LayerScanOptions = {}): Promise<LayerScan> {
-  const { visitor, finish } = createLayerVisitor(options);
+  const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length });
   const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal });
   return await finish(walk);
 }

@@ -29,6 +29,8 @@ export interface CompressionSamplerOptions {
   rate?: number | undefined;
   /** Hard cap of bytes read per layer (default 96 MiB). */
   maxSampleBytesPerLayer?: number | undefined;
+  /** Tail budget of a layer whose size is known up front (default TAIL_BUDGET_BYTES). */
+  tailBudgetBytes?: number | undefined;
   /** zlib level the estimate is for (default 6, as `gzip` and Docker use). */
   level?: number | undefined;
 }
@@ -58,10 +60,17 @@ export const SAMPLING_SCHEDULE: ReadonlyArray<readonly [number, number]> = [
   [Infinity, 1 / 256],
 ];
 
-/** The sampling rate after `requested` bytes of the layer were asked for. */
-export function scheduledRate(requested: number): number {
-  for (const [upTo, rate] of SAMPLING_SCHEDULE) if (requested < upTo) return rate;
-  return SAMPLING_SCHEDULE[SAMPLING_SCHEDULE.length - 1]![1];
+/**
+ * Bytes the tail of the schedule may read in a layer whose tar size is known up front: its rate
+ * drops below the schedule's last one so that the layer's reads end near this budget, spread over
+ * the whole layer (a cap reached halfway would leave the end of the layer unsampled).
+ */
+export const TAIL_BUDGET_BYTES = 10 * MiB;
+
+/** The sampling rate after `requested` bytes of the layer were asked for (`tail` replaces the last rate). */
+export function scheduledRate(requested: number, tail?: number): number {
+  for (let i = 0; i < SAMPLING_SCHEDULE.length - 1; i++) if (requested < SAMPLING_SCHEDULE[i]![0]) return SAMPLING_SCHEDULE[i]![1];
+  return tail ?? SAMPLING_SCHEDULE[SAMPLING_SCHEDULE.length - 1]![1];
 }
 
 /** Content classes with their prior compressed/uncompressed ratio (gzip -6). */
@@ -192,6 +201,29 @@ export function sampleRanges(path: string, size: number, rate: number): ByteRang
   return unitsOf(path, size, rate).map((u) => [u.start, u.end] as const);
 }
 
+/**
+ * The rate for a file larger than SMALL when `requested` bytes of the layer were asked for: the
+ * schedule integrated over the file's (effective) bytes, so one big file at the start of a layer
+ * does not take the generous head rate for all of itself (and with it the whole layer's budget).
+ */
+function blendedRate(requested: number, size: number, tail: number | undefined): number {
+  const effective = size <= HUGE ? size : Math.sqrt(size * HUGE);
+  let left = effective;
+  let bytes = 0;
+  let at = requested;
+  for (let i = 0; i < SAMPLING_SCHEDULE.length && left > 0; i++) {
+    const last = i === SAMPLING_SCHEDULE.length - 1;
+    const rate = last ? (tail ?? SAMPLING_SCHEDULE[i]![1]) : SAMPLING_SCHEDULE[i]![1];
+    const upTo = last ? Infinity : SAMPLING_SCHEDULE[i]![0];
+    if (at >= upTo) continue;
+    const covered = Math.min(left, (upTo - at) / rate);
+    bytes += covered * rate;
+    at += covered * rate;
+    left -= covered;
+  }
+  return bytes / effective;
+}
+
 /** Probability that a file of `size` gets at least one sampled byte at `rate`. */
 function inclusionProbability(size: number, rate: number): number {
   if (size <= SMALL) return rate;
@@ -277,6 +309,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
   const tails = new Map<ContentClass, Buffer>();
   const measurements: Measurement[] = [];
   let requested = 0;
+  let tailRate: number | undefined;
   let inFlight = 0;
   let failure: Error | undefined;
   /** Walk steps waiting until at most `limit` jobs are in flight. */
@@ -325,9 +358,13 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
   };
 
   return {
+    begin({ tarBytes }) {
+      const last = SAMPLING_SCHEDULE[SAMPLING_SCHEDULE.length - 1]![1];
+      if (tarBytes !== undefined && tarBytes > 0) tailRate = Math.min(last, (options.tailBudgetBytes ?? TAIL_BUDGET_BYTES) / tarBytes);
+    },
     want(entry: ScannedEntry, index: number) {
       if (entry.type !== 'file' || entry.size === 0 || requested >= cap) return null;
-      const rate = fixedRate ?? scheduledRate(requested);
+      const rate = fixedRate ?? (entry.size <= SMALL ? scheduledRate(requested, tailRate) : blendedRate(requested, entry.size, tailRate));
       const cls = contentClassOf(entry.path);
       const weight = entry.size / inclusionProbability(entry.size, rate);
       if (entry.size <= SMALL) {
