@@ -16,7 +16,9 @@ import { ImgsizeError } from './errors.js';
 import { DEFAULT_LIMITS, limitError, type Limits } from './limits.js';
 import type { ByteSink } from './tar/types.js';
 
-export type SniffResult = 'gzip' | 'zstd' | 'tar' | 'json' | 'unknown';
+export type SniffResult = 'gzip' | 'zstd' | 'tar' | 'json' | UnsupportedCompression | 'unknown';
+/** Compressions recognised by their magic but not read (no decoder in Node or the dependencies). */
+export type UnsupportedCompression = 'xz' | 'bzip2' | 'lz4';
 export type CompressionKind = 'gzip' | 'zstd';
 
 export interface DecompressOptions {
@@ -27,11 +29,6 @@ export interface DecompressOptions {
   /** Output size from which maxRatio applies (default `Limits.ratioCheckMinBytes`). */
   ratioCheckMinBytes?: number | undefined;
 }
-
-/** Default output/input ratio limit (`DEFAULT_LIMITS.maxCompressionRatio`). */
-export const DEFAULT_MAX_RATIO = DEFAULT_LIMITS.maxCompressionRatio;
-/** The ratio limit applies only once the output is larger than this (`DEFAULT_LIMITS.ratioCheckMinBytes`). */
-export const RATIO_CHECK_MIN_OUTPUT = DEFAULT_LIMITS.ratioCheckMinBytes;
 
 /** The decompression options of a resolved `Limits`. */
 export function decompressOptionsOf(l: Pick<Limits, 'maxDecompressedBytes' | 'maxCompressionRatio' | 'ratioCheckMinBytes'>): DecompressOptions {
@@ -53,6 +50,10 @@ export function sniff(head: Buffer): SniffResult {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
+  // xz: FD '7zXZ' 00; bzip2: 'BZh' + block size digit; lz4 frame: 04 22 4D 18.
+  if (head.length >= 6 && head[0] === 0xfd && head.toString('latin1', 1, 5) === '7zXZ' && head[5] === 0) return 'xz';
+  if (head.length >= 4 && head.toString('latin1', 0, 3) === 'BZh' && head[3]! >= 0x31 && head[3]! <= 0x39) return 'bzip2';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x184d2204) return 'lz4';
   if (head.length >= 512 && isV7Header(head)) return 'tar';
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
@@ -62,6 +63,35 @@ export function sniff(head: Buffer): SniffResult {
     return b === 0x7b ? 'json' : 'unknown';
   }
   return 'unknown';
+}
+
+/**
+ * Like `sniff`, but also takes a block of zeros for a tar: an empty layer is just the 1024-byte
+ * end-of-archive marker, which has no "ustar" magic.
+ */
+export function sniffLayer(head: Buffer): SniffResult {
+  const kind = sniff(head);
+  if (kind === 'unknown' && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
+  return kind;
+}
+
+/** A layer blob's compression from its first bytes (at least 4 when there are): gzip, zstd, else none. */
+export function blobCompressionOf(head: Buffer): 'none' | CompressionKind {
+  const kind = sniff(head);
+  return kind === 'gzip' || kind === 'zstd' ? kind : 'none';
+}
+
+/** E_UNSUPPORTED for input (or a layer) compressed with a codec imgsize does not read, with the way out. */
+export function unsupportedCompression(kind: UnsupportedCompression, what: string): ImgsizeError {
+  const tool = kind === 'xz' ? 'xz -dc' : kind === 'bzip2' ? 'bzip2 -dc' : 'lz4 -dc';
+  return new ImgsizeError('E_UNSUPPORTED', `${what} is ${kind}-compressed, which imgsize does not read (gzip, zstd or plain tar only)`, {
+    hint: `decompress it first, e.g. \`${tool} FILE | imgsize analyze -\``,
+  });
+}
+
+/** True for the compressions `sniff` recognises but imgsize does not read. */
+export function isUnsupportedCompression(kind: SniffResult): kind is UnsupportedCompression {
+  return kind === 'xz' || kind === 'bzip2' || kind === 'lz4';
 }
 
 function isV7Header(head: Buffer): boolean {

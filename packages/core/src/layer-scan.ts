@@ -8,12 +8,13 @@ import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './m
 import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
 import { walkTarRegion } from './tar/positional-walker.js';
-import { createDecompressSink, decompressOptionsOf, sniff, type DecompressOptions } from './codec.js';
+import { createDecompressSink, decompressOptionsOf, isUnsupportedCompression, sniffLayer, unsupportedCompression, type DecompressOptions } from './codec.js';
 import { ImgsizeError } from './errors.js';
 import { DEFAULT_LIMITS, ResourceMeter, type Limits } from './limits.js';
 import { tarLimitsOf } from './tar/types.js';
 import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
 import { isMetadataPath } from './metadata-paths.js';
+import { warning, type ImgsizeWarning } from './warnings.js';
 
 /** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
 export interface LayerScanPlugin {
@@ -29,6 +30,18 @@ export interface LayerScanPlugin {
   finish(scan: LayerScan): void | Promise<void>;
 }
 
+/**
+ * Makes one plugin per layer. `id` and `version` name what the plugin computes: scans are cached
+ * under them (layer-cache.ts `scanVariant`), so bump `version` when its output changes. A factory
+ * without both is run, but its scans are never cached (nothing tells two anonymous plugins apart).
+ */
+export type LayerScanPluginFactory = (() => LayerScanPlugin) & { readonly id?: string; readonly version?: string };
+
+/** Returns a plugin factory with an identity (see LayerScanPluginFactory). */
+export function definePlugin(id: string, version: string, create: () => LayerScanPlugin): LayerScanPluginFactory {
+  return Object.assign(() => create(), { id, version });
+}
+
 export interface LayerScanOptions {
   /** Which regular files to capture whole (default: package-manager metadata, see metadata-paths.ts). */
   capture?: ((path: string, size: number) => boolean) | undefined;
@@ -42,7 +55,7 @@ export interface LayerScanOptions {
    */
   tarBytesHint?: number | undefined;
   /** Plugin factories; each is called once per layer. */
-  plugins?: ReadonlyArray<() => LayerScanPlugin> | undefined;
+  plugins?: ReadonlyArray<LayerScanPluginFactory> | undefined;
   limits?: Partial<TarLimits> | undefined;
   /** Decompression limits for compressed layer blobs (default: DEFAULT_LIMITS). */
   decompress?: DecompressOptions | undefined;
@@ -92,12 +105,13 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
   for (const p of plugins) p.begin?.({ tarBytes: options.tarBytesHint });
   const entries: ScannedEntry[] = [];
   const captured: CapturedFile[] = [];
-  const warnings: string[] = [];
+  const warnings: ImgsizeWarning[] = [];
   // One warning per hazard kind per layer, quoting the first raw name (docs/RELIABILITY.md, "paths").
   const hazards = new Map<PathHazard, { first: string; count: number }>();
   let capturedTotal = 0;
   let contentBytes = 0;
   let consumers: Consumer[] = [];
+  const sparse = { files: 0, logical: 0, stored: 0 };
 
   const visitor: TarVisitor = {
     entry(h: TarEntryHeader) {
@@ -122,13 +136,21 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
         return null;
       }
       contentBytes += h.size;
+      if (h.dataSize !== undefined) {
+        // A sparse file: its payload is data segments (and a map), not the file's bytes in order,
+        // so neither captures nor plugins read it.
+        sparse.files++;
+        sparse.logical += h.size;
+        sparse.stored += h.dataSize;
+        return null;
+      }
       if (capture(entry.path, h.size)) {
         const keep = Math.min(h.size, maxCapture);
         if (capturedTotal + keep > maxCaptureTotal) {
-          warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`);
+          warnings.push(warning('W_CAPTURE_SKIPPED', `metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`));
         } else if (!meter.reserveMetadata(keep)) {
           warnings.push(
-            `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${meter.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`,
+            warning('W_CAPTURE_SKIPPED', `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${meter.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`),
           );
         } else {
           capturedTotal += keep;
@@ -140,7 +162,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
             },
             end() {
               captured.push({ path: entry.path, content: buf, truncated: keep < h.size });
-              if (keep < h.size) warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit maxMetadataFileBytes)`);
+              if (keep < h.size) warnings.push(warning('W_CAPTURE_TRUNCATED', `metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit maxMetadataFileBytes)`));
             },
           });
         }
@@ -178,15 +200,23 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
   return {
     visitor,
     async finish(walk) {
-      const hazardWarnings = [...hazards].map(
-        ([hz, { first, count }]) => `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`,
+      const hazardWarnings = [...hazards].map(([hz, { first, count }]) =>
+        warning('W_PATH_HAZARD', `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`),
       );
+      if (sparse.files > 0) {
+        warnings.push(
+          warning(
+            'W_SPARSE',
+            `${sparse.files} sparse file${sparse.files === 1 ? '' : 's'}: counted at ${sparse.logical} bytes (logical size, as docker sees them); the layer stores ${sparse.stored} bytes of them`,
+          ),
+        );
+      }
       const scan: LayerScan = {
         entries,
         tarBytes: walk.tarBytes,
         contentBytes,
         captured,
-        warnings: [...walk.warnings, ...hazardWarnings, ...warnings],
+        warnings: [...walk.warnings.map((w) => warning('W_LAYER_TAR', w)), ...hazardWarnings, ...warnings],
       };
       for (const p of plugins) await p.finish(scan);
       return scan;
@@ -207,16 +237,6 @@ function deliver(c: Consumer, offset: number, chunk: Buffer): Promise<void> | un
     if (p) wait = wait ? wait.then(() => p) : p;
   }
   return wait;
-}
-
-/**
- * Like `sniff`, but also takes a block of zeros for a tar: an empty layer is just the 1024-byte
- * end-of-archive marker, which has no "ustar" magic.
- */
-export function sniffLayer(head: Buffer): ReturnType<typeof sniff> {
-  const kind = sniff(head);
-  if (kind === 'unknown' && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
-  return kind;
 }
 
 /** Sorted union of ranges. */
@@ -258,6 +278,7 @@ function sniffingSink(tarSink: ByteSink<LayerScan>, decompress: DecompressOption
     const kind = sniffLayer(buf);
     if (kind === 'gzip' || kind === 'zstd') target = createDecompressSink(kind, tarSink, decompress);
     else if (kind === 'tar' || buf.length === 0) target = tarSink;
+    else if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, 'the layer blob');
     else throw new ImgsizeError('E_NOT_AN_ARCHIVE', 'layer blob is neither a tar archive nor gzip/zstd-compressed');
     return target;
   };

@@ -3,6 +3,7 @@
  * Layers are ordered base first. A source reads and scans each layer once; analysis is pure.
  */
 import type { TarEntryType } from './tar/types.js';
+import type { ImgsizeWarning } from './warnings.js';
 
 /** One history entry of the image config (`created_by` is the Dockerfile instruction). */
 export interface HistoryEntry {
@@ -62,7 +63,8 @@ export interface LayerScan {
   captured: CapturedFile[];
   /** Estimated gzip -6 size of the layer tar; undefined when no sampler ran. */
   estimatedCompressedBytes?: number | undefined;
-  warnings: string[];
+  /** Oddities of this layer's tar (no `layer` set: the scan does not know its index). */
+  warnings: ImgsizeWarning[];
 }
 
 /** How a layer blob is stored at its source. */
@@ -79,7 +81,8 @@ export interface LoadedLayer {
   compression: BlobCompression;
   /** Exact compressed blob size when the source stores compressed blobs. */
   compressedSize?: number | undefined;
-  scan: LayerScan;
+  /** The layer's contents; absent when they were not read (`SourceInfo.metadataOnly`). */
+  scan?: LayerScan | undefined;
 }
 
 export type SourceKind = 'docker-archive' | 'oci-layout' | 'registry' | 'daemon' | 'report';
@@ -99,11 +102,11 @@ export interface SourceInfo {
   ref: string;
   /** Whole-input compression, for archives (`docker save | gzip`). */
   inputCompression?: BlobCompression | undefined;
-  /** True when the seekable fast path was used. */
+  /** True when a layer was walked positionally (the seekable fast path). Diagnostic: not in the report. */
   fastPath?: boolean | undefined;
   /**
    * True when only manifest and config were read (registry `metadataOnly`): layers carry digests,
-   * sizes and history, but their scans are empty, so file-level numbers are not known.
+   * sizes and history, but no scan, so file-level numbers are not known.
    */
   metadataOnly?: boolean | undefined;
 }
@@ -116,7 +119,7 @@ export interface LoadedImage {
   configDigest?: string | undefined;
   manifestDigest?: string | undefined;
   layers: LoadedLayer[];
-  warnings: string[];
+  warnings: ImgsizeWarning[];
 }
 
 /** Progress events for long work; sources call `onProgress` with these. */
@@ -143,6 +146,11 @@ export interface LoadOptions {
    * builds that share base layers then scans each shared layer once.
    */
   layerCache?: import('./layer-cache.js').LayerCache | undefined;
+  /**
+   * `os/arch[/variant]` to pick from an OCI `index.json` inside an archive (default: the host's).
+   * Registries and OCI layouts take their platform when opened.
+   */
+  platform?: string | undefined;
 }
 
 /** An image input: a docker-save archive, OCI layout, daemon or registry. */
