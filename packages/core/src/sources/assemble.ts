@@ -158,7 +158,7 @@ async function scanAll(input: AssemblyInput, descs: readonly LayerDescriptor[], 
   const { load, limits } = input;
   const cache = load.layerCache ?? input.defaultCache;
   const variant = scanVariant(load.scan, limits);
-  const blobs = cache && variant !== undefined ? cachedBlobs(input.blobs, cache, variant) : input.blobs;
+  const blobs = cache && variant !== undefined ? cachedBlobs(input.blobs, cache, variant, input.warnings) : input.blobs;
   const unique = new Map<string, LayerDescriptor>();
   for (const d of descs) if (!unique.has(d.blob)) unique.set(d.blob, d);
   const todo = [...unique.values()];
