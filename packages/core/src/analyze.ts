@@ -3,6 +3,7 @@
  * I/O; everything after `load` is pure (data in, report out).
  */
 import { createDiveObserver } from './dive.js';
+import { throwIfAborted } from './errors.js';
 import { mapHistoryToLayers } from './image-config.js';
 import type { ImageSource, LayerScan, LoadedImage, LoadOptions, Progress } from './model.js';
 import type { LayerScanOptions } from './layer-scan.js';
@@ -42,18 +43,34 @@ export interface AnalyzeOptions {
   layerCache?: LoadOptions['layerCache'];
 }
 
-/** Loads the image from `source` and returns its full report. */
+/**
+ * Loads the image from `source` and returns its full report. `onProgress` gets events at least
+ * every 250 ms of work and one final `done` event (bytes === totalBytes when a total is known).
+ */
 export async function analyzeImage(source: ImageSource, options: AnalyzeOptions = {}): Promise<Report> {
+  const consumer = options.onProgress;
+  let last: Progress | undefined;
+  const onProgress = consumer
+    ? (p: Progress): void => {
+        last = p;
+        consumer(p);
+      }
+    : undefined;
   const image = await source.load({
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress,
     image: options.image,
     scan: { ...options.scan, plugins: options.scan?.plugins ?? [COMPRESSION_SAMPLER] },
     limits: options.limits,
     layerCache: options.layerCache,
   });
-  options.onProgress?.({ phase: 'analyze', bytes: 0 });
-  return buildReport(image, options);
+  throwIfAborted(options.signal);
+  const total = last?.totalBytes;
+  consumer?.({ phase: 'analyze', bytes: 0, totalBytes: total });
+  const report = buildReport(image, options);
+  throwIfAborted(options.signal);
+  consumer?.({ phase: 'done', bytes: total ?? last?.bytes ?? 0, totalBytes: total });
+  return report;
 }
 
 /** Computes the report of an already loaded image (pure). */
