@@ -66,24 +66,49 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
   });
   throwIfAborted(options.signal);
   const total = last?.totalBytes;
-  consumer?.({ phase: 'analyze', bytes: 0, totalBytes: total });
-  const report = buildReport(image, options);
-  throwIfAborted(options.signal);
-  consumer?.({ phase: 'done', bytes: total ?? last?.bytes ?? 0, totalBytes: total });
+  // The input is read: `analyze` and `done` events carry its full byte count.
+  const bytes = total ?? last?.bytes ?? 0;
+  // The report's stages are synchronous: between them, yield, check the signal, report progress.
+  const steps = reportSteps(image, options);
+  let report: Report;
+  for (;;) {
+    consumer?.({ phase: 'analyze', bytes, totalBytes: total });
+    const r = steps.next();
+    if (r.done) {
+      report = r.value;
+      break;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(options.signal);
+  }
+  consumer?.({ phase: 'done', bytes, totalBytes: total });
   return report;
 }
 
+type ReportOptions = Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles'>;
+
 /** Computes the report of an already loaded image (pure). */
-export function buildReport(
-  image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles'> = {},
-): Report {
+export function buildReport(image: LoadedImage, options: ReportOptions = {}): Report {
+  const steps = reportSteps(image, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * buildReport in stages: yields after each large synchronous stage (the overlay, the
+ * attribution), so analyzeImage can yield to the event loop, check the signal and report progress
+ * between them. Each stage itself still runs to completion (BENCHMARKS.md has its cost).
+ */
+function* reportSteps(image: LoadedImage, options: ReportOptions): Generator<void, Report, void> {
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
   const diveObserver = createDiveObserver(scans);
   const overlay = applyOverlay(
     scans.map((s) => s.entries),
     diveObserver.observer,
   );
+  yield;
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
@@ -92,6 +117,7 @@ export function buildReport(
     rules: options.rules,
     historyMapping: mapping,
   });
+  yield;
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });

@@ -71,7 +71,7 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
         result = { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), compression: kind, blobSize: e.size };
       }
       scanned = base + e.size;
-      at(e.size);
+      scanProgress(scanned, path, true);
       return result;
     },
   };
