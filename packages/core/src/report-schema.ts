@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
 import { WARNING_CODES } from './warnings.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
@@ -171,6 +171,16 @@ export const PackagesSchema = z.object({
   managers: z.record(z.string(), z.object({ packages: Count, visibleBytes: Bytes })),
 });
 
+/** A Dockerfile instruction: file, stage, first and last line (1-based). `base` when the bytes come from the base image (the FROM line). */
+export const DockerfileLocationSchema = z.object({
+  path: z.string(),
+  line: Count,
+  endLine: Count,
+  stage: z.number().int(),
+  keyword: z.string(),
+  base: z.boolean(),
+});
+
 export const FindingSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -190,6 +200,10 @@ export const FindingSchema = z.object({
   note: z.string().optional(),
   /** False for informational findings or bytes already counted by an earlier finding. */
   countedInSavings: z.boolean(),
+  /** The finding's bytes per layer that shipped them (uncompressed and compressed), largest first. */
+  layerBytes: z.array(z.object({ layer: Count, bytes: Bytes, compressedBytes: Bytes })).optional(),
+  /** Where in the Dockerfile the bytes come from (`analyze --dockerfile`): the instruction of the main layer. */
+  dockerfile: DockerfileLocationSchema.optional(),
 });
 
 export const PullSchema = z.object({
@@ -267,6 +281,7 @@ export type CategoryReport = z.infer<typeof CategorySchema>;
 export type PackageReport = z.infer<typeof PackageSchema>;
 export type PackagesReport = z.infer<typeof PackagesSchema>;
 export type Finding = z.infer<typeof FindingSchema>;
+export type DockerfileLocation = z.infer<typeof DockerfileLocationSchema>;
 export type PullReport = z.infer<typeof PullSchema>;
 export type DirectoryReport = z.infer<typeof DirectorySchema>;
 export type FileList = z.infer<typeof FileListSchema>;

@@ -1,5 +1,5 @@
 /** `imgsize analyze <source>`: parse options → core analyzeImage (or a saved report) → render. */
-import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, parseBudgets, type BudgetResult, type Report } from '@imgsize/core';
+import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, locateFindings, parseBudgets, type BudgetResult, type Report } from '@imgsize/core';
 import { renderAnalyzeTerminal } from '../render/terminal.js';
 import { renderBudgetsTerminal } from '../render/budget.js';
 import { renderAnalyzeMarkdown } from '../render/markdown.js';
@@ -9,6 +9,7 @@ import { stringifyReport } from '../format.js';
 import { createStyle } from '../style.js';
 import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { defineCommand, type CommandContext } from './command.js';
+import { readDockerfileOption } from './fix.js';
 import { loadReportInput, OUTPUT_OPTIONS, outputTargets, parseBandwidthOption, parseTop, readTextFile, writeOutput, type OutputTarget } from './shared.js';
 
 export const analyzeCommand = defineCommand({
@@ -23,6 +24,7 @@ which is re-rendered in the formats asked for.`,
     'include-files': { type: 'boolean', help: "add per-path data to the JSON report, for a later 'imgsize diff'" },
     budget: { type: 'string', arg: '<file>', help: "check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):\nexit 1 when a rule fails" },
     baseline: { type: 'string', arg: '<report>', help: "saved report (or image) the budget's regression rules compare to" },
+    dockerfile: { type: 'string', arg: '<file>', help: 'the Dockerfile the image was built from: every finding points at Dockerfile:LINE' },
     ...SOURCE_OPTIONS,
   },
   footer: SOURCE_HELP,
@@ -41,7 +43,8 @@ which is re-rendered in the formats asked for.`,
       throw new UsageError('--html draws the image’s files, which --metadata-only does not read: drop one of them');
     }
 
-    // Budgets, rules and baseline first: a bad file should fail before a long analysis.
+    // Budgets, rules, baseline and Dockerfile first: a bad file should fail before a long analysis.
+    const dockerfile = values.dockerfile === undefined ? undefined : await readDockerfileOption(values.dockerfile);
     const rules = values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules, 'category rules'));
     const customIds = (rules ?? []).map((r) => r.category);
     const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
@@ -58,7 +61,7 @@ which is re-rendered in the formats asked for.`,
       rules,
       limits: limitsFrom(values),
     });
-    let report: Report = input.report;
+    let report: Report = dockerfile ? locateFindings(input.report, dockerfile.text, dockerfile.path).report : input.report;
     let result: BudgetResult | undefined;
     if (budgets) {
       result = evaluateBudgets(report, budgets.budgets, baseline?.report, { source: budgetPath, warnings: budgets.warnings, categoryIds: customIds });

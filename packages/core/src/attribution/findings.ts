@@ -405,14 +405,39 @@ export const vcsRule = categoryRule(
   'COPY . . copies the whole build context; .dockerignore keeps .git out.',
 );
 
-export const testsRule = categoryRule(
-  'tests',
-  'tests',
-  'Test suites shipped inside installed packages',
-  "RUN pip install --no-cache-dir -r requirements.txt \\\n && find / -xdev -path '*-packages/*' -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
-  'possible',
-  'A few packages import their own test helpers at run time: run your tests against the slimmed image.',
-);
+/** How to keep test suites out, per package manager that owns them (pip also stands for unowned files). */
+const TESTS_FIX = {
+  dpkg: "# Debian packages (python3-*) own these: keep dpkg from unpacking them, before apt-get install\nRUN printf 'path-exclude=/usr/lib/python3*/tests/*\\npath-exclude=/usr/lib/python3*/test/*\\n' > /etc/dpkg/dpkg.cfg.d/01-notests\n# or remove them in the RUN that installs the packages:\nRUN apt-get update && apt-get install -y --no-install-recommends <packages> \\\n && find /usr/lib/python3 -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
+  conda: "RUN conda install -y <packages> \\\n && conda clean -afy \\\n && find /opt/conda -path '*-packages/*' -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
+  pip: "RUN pip install --no-cache-dir -r requirements.txt \\\n && find / -xdev -path '*-packages/*' -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
+} as const;
+
+/**
+ * Test suites inside installed packages. The fix follows the package manager that owns the
+ * files (issue 11: Debian `python3-*` tests were told to use `pip install --no-cache-dir`); when
+ * several own some, one fix per manager, the biggest first.
+ */
+export const testsRule: FindingRule = (img) => {
+  const files = inCategory(img, 'tests');
+  if (files.length === 0) return [];
+  const by = new Map<keyof typeof TESTS_FIX, number>();
+  for (const f of files) {
+    const m = f.owner?.manager === 'dpkg' || f.owner?.manager === 'conda' ? f.owner.manager : 'pip';
+    by.set(m, (by.get(m) ?? 0) + f.size);
+  }
+  const managers = [...by].sort((a, b) => b[1] - a[1]).map(([m]) => m);
+  const fix = managers.length === 1 ? TESTS_FIX[managers[0]!] : managers.map((m) => `# ${m}-owned tests (${fmtBytes(by.get(m)!)}):\n${TESTS_FIX[m]}`).join('\n\n');
+  return [
+    {
+      id: 'tests',
+      title: 'Test suites shipped inside installed packages',
+      confidence: 'possible',
+      files,
+      fix,
+      note: 'A few packages import their own test helpers at run time: run your tests against the slimmed image.',
+    },
+  ];
+};
 
 /** Model weights and hub caches baked in: informational (they are usually needed). */
 export const weightsRule: FindingRule = (img) => {
@@ -464,6 +489,81 @@ export const otherWasteRule: FindingRule = (img) => {
   return out;
 };
 
+
+/** dpkg status stanzas with the fields the recommends rule needs. */
+function dpkgStanzas(text: string): Map<string, { installed: boolean; deps: string[][]; provides: string[] }> {
+  const out = new Map<string, { installed: boolean; deps: string[][]; provides: string[] }>();
+  for (const para of text.split(/\r?\n[ \t]*\r?\n/)) {
+    const fields = new Map<string, string>();
+    let last = '';
+    for (const line of para.split(/\r?\n/)) {
+      if ((line[0] === ' ' || line[0] === '\t') && last) fields.set(last, `${fields.get(last)} ${line.trim()}`);
+      else {
+        const c = line.indexOf(':');
+        if (c > 0) fields.set((last = line.slice(0, c).toLowerCase()), line.slice(c + 1).trim());
+      }
+    }
+    const name = fields.get('package');
+    if (!name) continue;
+    const st = (fields.get('status') ?? '').split(/\s+/);
+    const names = (v: string | undefined): string[][] =>
+      (v ?? '')
+        .split(',')
+        .map((alt) => alt.split('|').map((x) => x.trim().replace(/\s*\(.*$/, '').replace(/:\w+$/, '')).filter(Boolean))
+        .filter((a) => a.length > 0);
+    out.set(name, { installed: st[1] === 'ok' && st[2] === 'installed', deps: [...names(fields.get('depends')), ...names(fields.get('pre-depends'))], provides: names(fields.get('provides')).flat() });
+  }
+  return out;
+}
+
+/**
+ * `apt-get install` without `--no-install-recommends`: the packages a layer installed that no
+ * requested package (nor anything installed before) depends on — installed only because they are
+ * recommended. Computed from the dpkg status of the layer and of the layers below it.
+ */
+export const aptRecommendsRule: FindingRule = (img) => {
+  const out: Candidate[] = [];
+  let before: ReturnType<typeof dpkgStanzas> | undefined;
+  img.image.layers.forEach((layer, li) => {
+    const status = layer.scan?.captured.find((c) => c.path === 'var/lib/dpkg/status' && !c.truncated);
+    const cmd = runCommand(img.instructions[li]);
+    const now = status ? dpkgStanzas(status.content.toString('utf8')) : undefined;
+    if (now && cmd && /\bapt(?:-get)?\s+(?:-\S+\s+)*install\b/.test(cmd) && !/--no-install-recommends|Install-Recommends/.test(cmd)) {
+      const requested = new Set<string>();
+      for (const m of cmd.matchAll(/\bapt(?:-get)?\s+(?:-\S+\s+)*install\s+([^;&|]*)/g)) {
+        for (const w of m[1]!.split(/\s+/)) if (w && !w.startsWith('-')) requested.add(w.replace(/[=:].*$/, ''));
+      }
+      const providers = new Map<string, string[]>();
+      for (const [n, s] of now) for (const p of s.provides) providers.set(p, [...(providers.get(p) ?? []), n]);
+      const needed = new Set<string>();
+      const queue = [...requested, ...[...(before ?? new Map())].filter(([, s]) => s.installed).map(([n]) => n)];
+      while (queue.length > 0) {
+        const n = queue.pop()!;
+        for (const x of [n, ...(providers.get(n) ?? [])]) {
+          if (needed.has(x) || !now.get(x)?.installed) continue;
+          needed.add(x);
+          for (const alt of now.get(x)!.deps) queue.push(...alt);
+        }
+      }
+      const recOnly = new Set([...now].filter(([n, s]) => s.installed && !needed.has(n) && !before?.get(n)?.installed).map(([n]) => n));
+      const files = img.files.filter((f) => f.layer === li && f.owner?.manager === 'dpkg' && recOnly.has(f.owner.name));
+      if (files.length > 0) {
+        const pk = [...new Set(files.map((f) => f.owner!.name))].sort();
+        out.push({
+          id: 'apt-recommends',
+          title: `apt-get install pulled ${pk.length} recommended package${pk.length === 1 ? '' : 's'} nothing depends on`,
+          confidence: 'likely',
+          files,
+          fix: 'RUN apt-get update \\\n && apt-get install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*',
+          note: `Installed only as Recommends: ${pk.slice(0, 12).join(', ')}${pk.length > 12 ? ', …' : ''}. Name the ones the application uses.`,
+        });
+      }
+    }
+    if (now) before = now;
+  });
+  return out;
+};
+
 /** The rules in priority order: a byte is credited to the first finding that claims it. */
 export const DEFAULT_FINDING_RULES: readonly FindingRule[] = [
   cudaDevelRule,
@@ -476,6 +576,7 @@ export const DEFAULT_FINDING_RULES: readonly FindingRule[] = [
   condaCacheRule,
   buildToolsRule,
   devFilesRule,
+  aptRecommendsRule,
   opencvGuiRule,
   docsRule,
   vcsRule,
@@ -550,7 +651,11 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
         savedCompressed += compressed;
       }
       const perLayer = new Map<number, number>();
-      for (const f of shown) perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + f.size);
+      const perLayerCompressed = new Map<number, number>();
+      for (const f of shown) {
+        perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + f.size);
+        perLayerCompressed.set(f.layer, (perLayerCompressed.get(f.layer) ?? 0) + f.csize);
+      }
       const mainLayer = [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0];
       const layers = [...new Set([...perLayer.keys(), ...(c.alsoLayers ?? [])])].sort((a, b) => a - b);
       const evidence = topFiles(shown, topN).map((f) => ({ path: `/${f.path}`, bytes: f.size, layer: f.layer }));
@@ -568,6 +673,7 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
         fix: c.fix,
         ...(notes.length > 0 && { note: notes.join(' ') }),
         countedInSavings: counted,
+        layerBytes: [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([layer, bytes]) => ({ layer, bytes, compressedBytes: Math.round(perLayerCompressed.get(layer) ?? 0) })),
       });
     }
   }

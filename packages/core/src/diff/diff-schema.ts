@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { BudgetResultSchema } from '../budgets/budget-schema.js';
 
-export const DIFF_SCHEMA_VERSION = 1;
+export const DIFF_SCHEMA_VERSION = 2;
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
