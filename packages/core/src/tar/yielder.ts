@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { throwIfAborted } from '../errors.js';
 
-/** Work between two yields, in ms (well under the 50 ms stall budget, docs/RELIABILITY.md). */
+/** Work between two yields, in ms (well under the 50 ms stall budget; BENCHMARKS.md §4). */
 export const YIELD_AFTER_MS = 20;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
