@@ -328,8 +328,14 @@ export async function scanLayerStream(
 }
 
 /** Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path). */
-export async function scanLayerRegion(fh: FileHandle, start: number, length: number, options: LayerScanOptions = {}): Promise<LayerScan> {
+export async function scanLayerRegion(
+  fh: FileHandle,
+  start: number,
+  length: number,
+  options: LayerScanOptions = {},
+  onProgress?: (offset: number) => void,
+): Promise<LayerScan> {
   const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length });
-  const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal });
+  const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal, onProgress });
   return await finish(walk);
 }
