@@ -11,6 +11,8 @@ import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
 import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
+import { coldStartSections } from './cold-start/analyze-hook.js';
+import type { PullProfile } from './cold-start/profile.js';
 
 export interface AnalyzeOptions {
   signal?: AbortSignal | undefined;
@@ -24,6 +26,8 @@ export interface AnalyzeOptions {
   scan?: LayerScanOptions | undefined;
   /** Bandwidth for pull-time estimates in bit/s (default 1e9). */
   bandwidthBitsPerSecond?: number | undefined;
+  /** Pull profile of the cold-start estimate (default: the built-in `docker` profile at `bandwidthBitsPerSecond`). */
+  pullProfile?: PullProfile | undefined;
   /** Category rule table (default DEFAULT_CATEGORY_RULES; see loadCategoryRules). */
   rules?: readonly CategoryRule[] | undefined;
   /** Resource limits over DEFAULT_LIMITS (limits.ts, docs/RELIABILITY.md); exceeding one is E_LIMIT naming it. */
@@ -49,7 +53,7 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'pullProfile'> = {},
 ): Report {
   const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
   const overlay = applyOverlay(
@@ -75,6 +79,8 @@ export function buildReport(
   const entries = layers.reduce((s, l) => s + l.entries, 0);
   const files = layers.reduce((s, l) => s + l.files, 0);
   const cfg = image.config;
+  const cold = coldStartSections(image, layers, attribution.findings, mapping.historyLayer, options);
+  warnings.push(...cold.warnings);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'imgsize', version: VERSION },
@@ -152,6 +158,8 @@ export function buildReport(
     findings: attribution.findings,
     pull: attribution.pull,
     directories: attribution.directories,
+    ...(cold.coldStart && { coldStart: cold.coldStart }),
+    buildTime: cold.buildTime,
     warnings,
   };
 }

@@ -95,3 +95,27 @@ export {
   type AttributeOptions,
   type Attribution,
 } from './attribution/index.js';
+export {
+  estimateColdStart,
+  simulateFetch,
+  type ColdStartEstimate,
+  type ColdStartLayerInput,
+  type ColdStartLayerTiming,
+  type ColdStartStage,
+  type PullCodec,
+} from './cold-start/estimate.js';
+export {
+  PullProfileSchema,
+  BUILTIN_PULL_PROFILES,
+  DEFAULT_PULL_PROFILE,
+  UNPACK_START,
+  calibratedProfilePath,
+  parsePullProfile,
+  applyProfileOverrides,
+  parseSeconds,
+  type PullProfile,
+  type UnpackStart,
+} from './cold-start/profile.js';
+export { ColdStartSchema, buildColdStart, type ColdStartReport, type ColdStartWhatIf, type ColdStartLayerFacts } from './cold-start/report.js';
+export { BuildTimeSchema, buildTimeFromHistory, type BuildTimeReport, type BuildStep } from './cold-start/build-time.js';
+export { BUILDKIT_ZSTD_LEVEL, zstdCompressedLength } from './cold-start/zstd-size.js';

@@ -92,6 +92,7 @@ const CacheFile = z.object({
     tarBytes: z.number().int().nonnegative(),
     contentBytes: z.number().int().nonnegative(),
     estimatedCompressedBytes: z.number().nonnegative().nullable(),
+    estimatedZstdBytes: z.number().nonnegative().optional(),
     warnings: z.array(z.string()),
     entries: z.array(EntryTuple),
     captured: z.array(z.object({ path: z.string(), content: z.base64(), truncated: z.boolean() })),
@@ -114,6 +115,7 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
       tarBytes: s.tarBytes,
       contentBytes: s.contentBytes,
       estimatedCompressedBytes: s.estimatedCompressedBytes ?? null,
+      ...(s.estimatedZstdBytes !== undefined && { estimatedZstdBytes: s.estimatedZstdBytes }),
       warnings: s.warnings,
       entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
       captured: s.captured.map((c) => ({ path: c.path, content: c.content.toString('base64'), truncated: c.truncated })),
@@ -131,6 +133,7 @@ function decode(f: CacheFile): CachedLayer {
   const captured: CapturedFile[] = f.scan.captured.map((c) => ({ path: c.path, content: Buffer.from(c.content, 'base64'), truncated: c.truncated }));
   const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings: f.scan.warnings };
   if (f.scan.estimatedCompressedBytes !== null) scan.estimatedCompressedBytes = f.scan.estimatedCompressedBytes;
+  if (f.scan.estimatedZstdBytes !== undefined) scan.estimatedZstdBytes = f.scan.estimatedZstdBytes;
   return {
     key: f.key,
     diffId: f.diffId ?? undefined,

@@ -22,6 +22,7 @@ import { deflateRawSync } from 'node:zlib';
 import type { LayerScan, ScannedEntry } from '../model.js';
 import type { LayerScanPlugin } from '../layer-scan.js';
 import type { ByteRange } from '../tar/types.js';
+import { createZstdRatioSampler } from '../cold-start/zstd-size.js';
 
 /** Tunables of the sampler (defaults: see SAMPLING_SCHEDULE and BENCHMARKS.md). */
 export interface CompressionSamplerOptions {
@@ -31,6 +32,8 @@ export interface CompressionSamplerOptions {
   maxSampleBytesPerLayer?: number | undefined;
   /** zlib level the estimate is for (default 6, as `gzip` and Docker use). */
   level?: number | undefined;
+  /** Also estimate the layer's zstd -3 size from the same sample (default true; see cold-start/zstd-size.ts). */
+  zstd?: boolean | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -245,7 +248,8 @@ function shrink(t: Tally, fallback: number): number {
 
 /**
  * Creates the layer-scan plugin that fills `entry.csize` for every regular file and
- * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates).
+ * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates), and `scan.estimatedZstdBytes`
+ * (zstd -3, when a zstd compressor is available).
  */
 export function createCompressionSampler(options: CompressionSamplerOptions = {}): LayerScanPlugin {
   const fixedRate = options.rate;
@@ -257,6 +261,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
   const batches = new Map<ContentClass, Batch>();
   const tails = new Map<ContentClass, Buffer>();
   let requested = 0;
+  const zstdSample = options.zstd === false ? undefined : createZstdRatioSampler();
 
   const deflated = (b: Buffer, dictionary?: Buffer): number =>
     deflateRawSync(b, dictionary && dictionary.length > 0 ? { level, dictionary } : { level }).length;
@@ -273,6 +278,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
     batches.delete(cls);
     if (!b || b.bytes === 0) return;
     const buf = b.parts.length === 1 ? b.parts[0]! : Buffer.concat(b.parts, b.bytes);
+    zstdSample?.add(buf);
     const ratio = deflated(buf, tails.get(cls)) / b.bytes;
     tails.set(cls, Buffer.from(buf.subarray(Math.max(0, buf.length - PRIME))));
     for (const m of b.members) {
@@ -286,6 +292,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
     const buf = s.buf.subarray(0, s.filled);
     const prime = Math.min(u.measureFrom - u.start, buf.length);
     if (buf.length > prime) {
+      zstdSample?.add(buf.subarray(prime));
       s.compressed += deflated(buf.subarray(prime), buf.subarray(0, prime));
       s.measured += buf.length - prime;
     }
@@ -381,6 +388,8 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
         total += e.csize;
       });
       scan.estimatedCompressedBytes = total;
+      const zr = zstdSample?.ratio(level);
+      if (zr !== undefined) scan.estimatedZstdBytes = total * zr;
     },
   };
 }
