@@ -9,6 +9,7 @@ const P: PullProfile = {
   concurrentDownloads: 1,
   unpackStart: 'after-layer-fetch',
   inflateBytesPerSecond: { gzip: 100, zstd: 400 },
+  decompressConcurrent: { gzip: true, zstd: true },
   writeBytesPerSecond: 200,
   perEntrySeconds: 0,
   perLayerSeconds: 0,
@@ -103,6 +104,15 @@ describe('estimateColdStart', () => {
     expect(e.totalSeconds).toBe(3.5);
     expect(e.critical).toEqual({ fetch: 1, decompress: 0, unpack: 2.5 });
     expect(e.bottleneck).toBe('unpack');
+  });
+
+  it('a decompressor in the unpacker\'s own goroutine (Go gzip) adds its time instead of overlapping', () => {
+    // #0: inflate 3 s + write 1.5 s = 4.5 s after its 1 s fetch → 5.5 s; both stages on the path.
+    const e = estimateColdStart([layer(100, 300)], { ...P, decompressConcurrent: { gzip: false, zstd: true } });
+    expect(e.totalSeconds).toBe(5.5);
+    expect(e.critical).toEqual({ fetch: 1, decompress: 3, unpack: 1.5 });
+    // The same layer as zstd (concurrent): max(300/400, 1.5) = 1.5 s.
+    expect(estimateColdStart([layer(100, 300, 'zstd')], { ...P, decompressConcurrent: { gzip: false, zstd: true } }).totalSeconds).toBe(2.5);
   });
 
   it('uncompressed blobs cost no inflate time', () => {

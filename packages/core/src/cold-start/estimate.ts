@@ -7,8 +7,10 @@
  *   order, sharing the bandwidth equally (a blob finishing hands its share to the others);
  * - decompress: uncompressed bytes ÷ the inflate rate of the layer's codec;
  * - unpack: uncompressed bytes ÷ the write rate + entries × the per-entry cost (+ per-layer cost).
- * Decompress and unpack of one layer stream into each other (two processes or goroutines joined by
- * a pipe), so the slower one sets that layer's pace: max(decompress, unpack). Layers unpack in
+ * Decompress and unpack of one layer stream into each other. Where the decompressor runs beside
+ * the unpacker (`decompressConcurrent`: unpigz, klauspost zstd) the slower one sets that layer's
+ * pace, max(decompress, unpack); where it runs in the unpacker's goroutine (Go compress/gzip) the
+ * two add up. Layers unpack in
  * order: layer i starts when layer i−1 is unpacked and its own blob (or every blob, for `ctr pull`)
  * is fetched. Fetches overlap the unpack of earlier layers.
  */
@@ -125,7 +127,8 @@ export function estimateColdStart(layers: readonly ColdStartLayerInput[], profil
     const unpackSeconds = l.uncompressedBytes / profile.writeBytesPerSecond + l.entries * profile.perEntrySeconds + profile.perLayerSeconds;
     const ready = profile.unpackStart === 'after-all-fetched' ? allFetched : fetch.end[i]!;
     const unpackStart = Math.max(prevEnd, ready);
-    const unpackEnd = unpackStart + Math.max(decompressSeconds, unpackSeconds);
+    const concurrent = l.codec === 'none' || profile.decompressConcurrent[l.codec];
+    const unpackEnd = unpackStart + (concurrent ? Math.max(decompressSeconds, unpackSeconds) : decompressSeconds + unpackSeconds);
     timings.push({
       index: i,
       codec: l.codec,
@@ -148,7 +151,11 @@ export function estimateColdStart(layers: readonly ColdStartLayerInput[], profil
   for (let i = timings.length - 1; i >= 0; i--) {
     const t = timings[i]!;
     const seg = t.unpackEnd - t.unpackStart;
-    critical[t.decompressSeconds > t.unpackSeconds ? 'decompress' : 'unpack'] += seg;
+    if (seg >= t.decompressSeconds + t.unpackSeconds - 1e-12) {
+      // Serial: both stages are on the path.
+      critical.decompress += t.decompressSeconds;
+      critical.unpack += seg - t.decompressSeconds;
+    } else critical[t.decompressSeconds > t.unpackSeconds ? 'decompress' : 'unpack'] += seg;
     t.criticalSeconds += seg;
     const prev = i > 0 ? timings[i - 1]!.unpackEnd : 0;
     if (t.unpackStart > prev || i === 0) {

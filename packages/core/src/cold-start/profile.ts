@@ -28,6 +28,12 @@ export const PullProfileSchema = z
     unpackStart: z.enum(UNPACK_START),
     /** Uncompressed bytes per second one decompressor produces, per layer codec. */
     inflateBytesPerSecond: z.object({ gzip: Rate, zstd: Rate }).strict(),
+    /**
+     * Per codec: whether its decompressor runs beside the unpacker (its own process or threads:
+     * unpigz, klauspost zstd) so a layer takes max(decompress, unpack), or in the unpacker's own
+     * goroutine (Go compress/gzip) so it takes decompress + unpack.
+     */
+    decompressConcurrent: z.object({ gzip: z.boolean(), zstd: z.boolean() }).strict(),
     /** Bytes per second the unpacker writes (tar decode + file writes + diffID digest). */
     writeBytesPerSecond: Rate,
     /** Seconds per tar entry (create, chmod, chown, utimes, overlay bookkeeping). */
@@ -52,6 +58,9 @@ export type PullProfile = z.infer<typeof PullProfileSchema>;
 const COMMON = {
   bandwidthBitsPerSecond: 1e9,
   inflateBytesPerSecond: { gzip: 100e6, zstd: 600e6 },
+  // moby pkg/archive and containerd archive/compression: gzip.NewReader in the reading goroutine
+  // unless unpigz is on PATH; klauspost zstd decodes on its own goroutines.
+  decompressConcurrent: { gzip: false, zstd: true },
   writeBytesPerSecond: 400e6,
   perEntrySeconds: 20e-6,
   perLayerSeconds: 0.02,
@@ -110,7 +119,7 @@ export function parsePullProfile(doc: unknown, where: string): PullProfile {
 }
 
 /** Override keys accepted after the profile name, and the profile field each sets. */
-const OVERRIDE_KEYS = ['bandwidth', 'concurrency', 'unpack-start', 'gzip', 'zstd', 'write', 'per-entry', 'per-layer'] as const;
+const OVERRIDE_KEYS = ['bandwidth', 'concurrency', 'unpack-start', 'gzip', 'zstd', 'gzip-concurrent', 'zstd-concurrent', 'write', 'per-entry', 'per-layer'] as const;
 
 /**
  * Applies `key=value` overrides to a profile (`--pull-profile docker,gzip=250MB/s`). Byte rates
@@ -122,7 +131,7 @@ export function applyProfileOverrides(
   overrides: readonly string[],
   parseRate: { bits: (s: string) => number; bytes: (s: string) => number },
 ): PullProfile {
-  const p: PullProfile = { ...profile, inflateBytesPerSecond: { ...profile.inflateBytesPerSecond } };
+  const p: PullProfile = { ...profile, inflateBytesPerSecond: { ...profile.inflateBytesPerSecond }, decompressConcurrent: { ...profile.decompressConcurrent } };
   for (const o of overrides) {
     const eq = o.indexOf('=');
     const key = (eq < 0 ? o : o.slice(0, eq)).trim();
@@ -157,6 +166,11 @@ export function applyProfileOverrides(
       case 'gzip':
       case 'zstd':
         p.inflateBytesPerSecond[key] = num(() => parseRate.bytes(value));
+        break;
+      case 'gzip-concurrent':
+      case 'zstd-concurrent':
+        if (value !== 'true' && value !== 'false') throw bad('must be true or false');
+        p.decompressConcurrent[key === 'gzip-concurrent' ? 'gzip' : 'zstd'] = value === 'true';
         break;
       case 'write':
         p.writeBytesPerSecond = num(() => parseRate.bytes(value));
