@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { VERSION } from '@imgsize/core';
 import { ANALYZE_HELP, runAnalyze } from './commands/analyze.js';
 import { DIFF_HELP, runDiff } from './commands/diff.js';
+import { CALIBRATE_HELP, runCalibrate } from './commands/calibrate.js';
 import { parseCommandArgs, type CommandContext } from './commands/context.js';
 import { EXIT_INPUT, reportError } from './cli-error.js';
 
@@ -14,6 +15,7 @@ Usage:
   imgsize analyze <source> [--json] [--image repo:tag] ...   analyze one image
   imgsize analyze <source> --budget budgets.json|.dive-ci     gate CI on size budgets
   imgsize diff <before> <after> [--json|--format markdown]    compare two builds (images or saved reports)
+  imgsize calibrate [--dir /var/lib/docker]                   measure this machine for cold-start estimates
   imgsize --version
 
 Run 'imgsize <command> --help' for a command's options.
@@ -23,6 +25,7 @@ Exit codes: 0 ok, 1 a budget failed, 2 input or usage error, 3 internal error.
 const COMMANDS: Record<string, { run: (args: string[], ctx: CommandContext) => Promise<number>; help: string }> = {
   analyze: { run: runAnalyze, help: ANALYZE_HELP },
   diff: { run: runDiff, help: DIFF_HELP },
+  calibrate: { run: runCalibrate, help: CALIBRATE_HELP },
 };
 
 export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr' | 'stdin'> = process): Promise<number> {

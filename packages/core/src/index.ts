@@ -119,3 +119,5 @@ export {
 export { ColdStartSchema, buildColdStart, type ColdStartReport, type ColdStartWhatIf, type ColdStartLayerFacts } from './cold-start/report.js';
 export { BuildTimeSchema, buildTimeFromHistory, type BuildTimeReport, type BuildStep } from './cold-start/build-time.js';
 export { BUILDKIT_ZSTD_LEVEL, zstdCompressedLength } from './cold-start/zstd-size.js';
+export { calibrate, collectSample, type CalibrateOptions, type CalibrationResult } from './cold-start/calibrate.js';
+export { ColdStartDiffSchema, diffColdStart, type ColdStartDiff } from './cold-start/diff.js';

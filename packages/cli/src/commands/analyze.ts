@@ -10,6 +10,7 @@ import { openInput } from '../open-input.js';
 import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { analyzeSource, loadReportInput, parseBandwidthOption, parseTop, readTextFile, writeHtmlReport } from './diff.js';
 import type { CommandContext } from './context.js';
+import { PULL_PROFILE_HELP, resolvePullProfile } from '../pull-profile.js';
 
 export const ANALYZE_HELP = `Usage: imgsize analyze <source> [options]
 
@@ -21,6 +22,7 @@ Options:
   --image <repo:tag>     pick one image from an archive holding several
   --top <n>              rows per list (default 10 terminal, 25 markdown)
   --bandwidth <bw>       for pull-time estimates, e.g. 1Gbps (default), 200Mbps, 50MB/s
+${PULL_PROFILE_HELP}
   --rules <file>         extra category rules (JSON; see docs/categories.md), tried before the defaults
   --include-files        add per-path data to the JSON report, for a later 'imgsize diff'
   --html <file>          also write a self-contained HTML report (treemap, layers, findings)
@@ -39,6 +41,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     image: { type: 'string' },
     top: { type: 'string' },
     bandwidth: { type: 'string' },
+    'pull-profile': { type: 'string' },
     'include-files': { type: 'boolean' },
     html: { type: 'string' },
     budget: { type: 'string' },
@@ -50,7 +53,9 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
   const format = values.json ? 'json' : ((values.format as string | undefined) ?? 'terminal');
   if (!['terminal', 'json', 'markdown'].includes(format)) throw new UsageError(`unknown --format "${format}" (terminal, json, markdown)`);
   const top = parseTop(values.top, format === 'markdown' ? 25 : 10);
-  const bandwidth = values.bandwidth === undefined ? 1e9 : parseBandwidthOption(values.bandwidth as string);
+  // --bandwidth wins over the profile's own; without it the profile's bandwidth (1 Gbps by default) is used.
+  const pullProfile = resolvePullProfile(values['pull-profile'] as string | undefined, values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth as string));
+  const bandwidth = pullProfile.bandwidthBitsPerSecond;
   const budgetPath = values.budget as string | undefined;
   const baselineRef = values.baseline as string | undefined;
   if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
@@ -67,6 +72,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
   let report: Report = await analyzeSource(openInput(positionals[0]!, ctx, sourceOptions), ctx, {
     image: values.image as string | undefined,
     bandwidth,
+    pullProfile,
     // The HTML report's treemap is drawn from the per-path rows.
     includeFiles: Boolean(values['include-files']) || values.html !== undefined,
     rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules as string, 'category rules')),

@@ -6,6 +6,7 @@
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
 import {
+  type PullProfile,
   analyzeImage,
   diffReports,
   ImgsizeError,
@@ -32,6 +33,7 @@ import { renderDiffMarkdown } from '../render/markdown.js';
 import { renderDiffHtml } from '../render/html/index.js';
 import { createStyle } from '../style.js';
 import type { CommandContext } from './context.js';
+import { PULL_PROFILE_HELP, resolvePullProfile } from '../pull-profile.js';
 
 export const DIFF_HELP = `Usage: imgsize diff <before> <after> [options]
 
@@ -45,6 +47,7 @@ Options:
   --image <repo:tag>     pick one image from archives holding several (both sides)
   --top <n>              rows per list (default 10 terminal, 25 markdown)
   --bandwidth <bw>       for pull-time estimates, e.g. 1Gbps (default), 200Mbps, 50MB/s
+${PULL_PROFILE_HELP}
   --html <file>          also write a self-contained HTML report (category bars, treemap of changes)
   --quiet                no progress on stderr
   --debug                stack traces for errors
@@ -58,6 +61,7 @@ export async function runDiff(args: string[], ctx: CommandContext): Promise<numb
     image: { type: 'string' },
     top: { type: 'string' },
     bandwidth: { type: 'string' },
+    'pull-profile': { type: 'string' },
     html: { type: 'string' },
     ...SOURCE_OPTIONS,
   });
@@ -67,13 +71,17 @@ export async function runDiff(args: string[], ctx: CommandContext): Promise<numb
   const format = values.json ? 'json' : ((values.format as string | undefined) ?? 'terminal');
   if (!['terminal', 'json', 'markdown'].includes(format)) throw new UsageError(`unknown --format "${format}" (terminal, json, markdown)`);
   const top = parseTop(values.top, format === 'markdown' ? 25 : 10);
-  const bandwidth = values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth as string);
+  let bandwidth = values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth as string);
+  const pullProfile = resolvePullProfile(values['pull-profile'] as string | undefined, bandwidth);
+  // Without --bandwidth, a saved report's own bandwidth still sets the diff's (core's default).
+  if (bandwidth !== undefined || values['pull-profile'] !== undefined) bandwidth = pullProfile.bandwidthBitsPerSecond;
   const sourceOptions = await sourceOptionsFrom(values, ctx, [beforeRef, afterRef]);
-  const common = { image: values.image as string | undefined, bandwidth, includeFiles: true, sourceOptions, layerCache: createMemoryLayerCache(), limits: limitsFrom(values) };
+  const common = { image: values.image as string | undefined, bandwidth, pullProfile, includeFiles: true, sourceOptions, layerCache: createMemoryLayerCache(), limits: limitsFrom(values) };
   const before = await loadReportInput(beforeRef, ctx, { ...common, label: 'before' });
   const after = await loadReportInput(afterRef, ctx, { ...common, label: 'after' });
   const diff = diffReports(before.report, after.report, {
     bandwidthBitsPerSecond: bandwidth,
+    pullProfile,
     before: { ref: beforeRef === '-' ? 'stdin' : beforeRef, origin: before.origin },
     after: { ref: afterRef === '-' ? 'stdin' : afterRef, origin: after.origin },
   });
@@ -119,6 +127,8 @@ export interface ReportInputOptions {
   rules?: CategoryRule[] | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
+  /** Cold-start profile (--pull-profile). */
+  pullProfile?: PullProfile | undefined;
 }
 
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
@@ -162,6 +172,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       rules: o.rules,
       limits: o.limits,
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
+      ...(o.pullProfile !== undefined && { pullProfile: o.pullProfile }),
     });
   } finally {
     progress.done();

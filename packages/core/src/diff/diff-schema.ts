@@ -6,6 +6,7 @@
  * is after − before (negative = smaller).
  */
 import { z } from 'zod';
+import { ColdStartDiffSchema } from '../cold-start/diff.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
 
@@ -205,6 +206,8 @@ export const DiffReportSchema = z.object({
   packages: PackagesDiffSchema,
   paths: PathsDiffSchema,
   findings: FindingsDiffSchema,
+  /** Per side: size, compressed, pull (fetch only), cold start; and the update's bytes and time (estimates). */
+  coldStart: ColdStartDiffSchema.optional(),
   warnings: z.array(z.string()),
 });
 
