@@ -6,6 +6,7 @@ import type { Report } from '@imgsize/core';
 import { cleanInstruction, formatBytes, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable } from './table.js';
+import { renderColdStartTerminal } from './cold-start.js';
 
 export interface TerminalOptions {
   width: number;
@@ -40,7 +41,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   }
   if (r.pull) {
     rows.push([
-      'Estimated pull time',
+      'Estimated pull time (fetch only)',
       `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}; after fixes ${formatSeconds(r.pull.afterFixesSeconds)}`,
     ]);
   }
@@ -55,6 +56,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     `${formatPercent(r.dive.efficiency, 2)}, dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)}`,
   ]);
   out.push(renderTable([{ header: '' }, { header: '', flex: true }], rows, o.width).replace(/^\s*\n/, ''));
+  const cold = renderColdStartTerminal(r, s, o.top);
+  if (cold) out.push(cold.trimEnd());
 
   h('Layers');
   const maxLayer = Math.max(1, ...r.layers.map((l) => l.contentBytes));
@@ -185,7 +188,7 @@ function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): strin
   h('Summary');
   const rows: string[][] = [['Layers', `${r.summary.layers}, ${r.summary.historyEntries} history entries`]];
   if (r.summary.compressedBytes !== undefined) rows.push(['Compressed (pull size)', `${formatBytes(r.summary.compressedBytes)} (exact)`]);
-  if (r.pull) rows.push(['Estimated pull time', `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`]);
+  if (r.pull) rows.push(['Estimated pull time (fetch only)', `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`]);
   out.push(renderTable([{ header: '' }, { header: '', flex: true }], rows, o.width).replace(/^\s*\n/, ''));
   h('Layers (compressed)');
   const max = Math.max(1, ...r.layers.map((l) => l.compressedBytes ?? 0));

@@ -121,6 +121,12 @@ function card(o) {
     h('div', { class: 'value' }, o.value, o.small ? h('small', { text: ' ' + o.small }) : null),
     h('div', { class: 'detail' }, o.kind ? h('span', { class: 'kind' + (o.kind === 'compressed' ? ' cmp' : ''), text: o.kind }) : null, o.kind ? ' ' : '', o.detail || ''));
 }
+/** "fetch 67 s · inflate 151 s (bottleneck) · unpack 38 s · docker profile" (an estimate's breakdown). */
+function coldStartDetail(c) {
+  var names = { fetch: 'fetch', decompress: 'inflate', unpack: 'unpack' };
+  var secs = { fetch: c.fetchSeconds, decompress: c.decompressSeconds, unpack: c.unpackSeconds };
+  return ['fetch', 'decompress', 'unpack'].map(function (k) { return names[k] + ' ' + fmtSeconds(secs[k]) + (c.bottleneck === k ? ' (bottleneck)' : ''); }).join(' \u00b7 ') + ' \u00b7 ' + c.profile.name + ' profile';
+}
 function deltaSpan(d, text) {
   return h('span', { class: d < 0 ? 'delta-good' : d > 0 ? 'delta-bad' : '', text: text });
 }
@@ -686,7 +692,8 @@ function analyzePage() {
     card({ label: 'Compressed', kind: 'compressed', value: sm.compressedBytes === undefined ? '?' : fmtBytes(sm.compressedBytes), detail: sm.compressedBytes === undefined ? 'unknown' : sm.compressedBytesExact ? 'exact layer blob sizes' : 'estimated (gzip -6)' }),
     card({ label: 'Visible', kind: 'uncompressed', value: fmtBytes(sm.visibleBytes), detail: 'final filesystem' }),
     card({ label: 'Wasted', kind: 'uncompressed', tone: sm.wastedBytes > 0 ? 'bad' : '', value: fmtBytes(sm.wastedBytes), small: sm.contentBytes ? fmtPct(sm.wastedBytes / sm.contentBytes) : '', detail: 'overwritten ' + fmtBytes(sm.overwrittenBytes) + ', deleted ' + fmtBytes(sm.deletedBytes) }),
-    card({ label: 'Est. pull time', kind: 'compressed', value: pull ? fmtSeconds(pull.seconds) : sm.pullSeconds !== undefined ? fmtSeconds(sm.pullSeconds) : '?', detail: pull ? 'at ' + fmtBandwidth(pull.bandwidthBitsPerSecond) + '; after fixes ' + fmtSeconds(pull.afterFixesSeconds) : '' }),
+    r.coldStart ? card({ label: 'Est. cold start', kind: 'compressed', value: fmtSeconds(r.coldStart.totalSeconds), detail: coldStartDetail(r.coldStart) }) : null,
+    card({ label: 'Est. pull time (fetch only)', kind: 'compressed', value: pull ? fmtSeconds(pull.seconds) : sm.pullSeconds !== undefined ? fmtSeconds(sm.pullSeconds) : '?', detail: pull ? 'at ' + fmtBandwidth(pull.bandwidthBitsPerSecond) + '; after fixes ' + fmtSeconds(pull.afterFixesSeconds) : '' }),
     card({ label: 'Potential savings', kind: 'uncompressed', tone: sm.potentialSavingsBytes ? 'good' : '', value: sm.potentialSavingsBytes === undefined ? '?' : fmtBytes(sm.potentialSavingsBytes), detail: sm.potentialSavingsCompressedBytes !== undefined ? fmtBytes(sm.potentialSavingsCompressedBytes) + ' compressed \u00b7 ' + ((r.findings || []).length) + ' findings' : '' }));
   root.append(cards);
 
@@ -868,7 +875,8 @@ function diffPage() {
     dcard('Compressed', 'compressed', c, fmtBytes, c.beforeExact && c.afterExact ? 'exact' : 'estimated'),
     dcard('Visible', 'uncompressed', t.visibleBytes, fmtBytes),
     dcard('Wasted', 'uncompressed', t.wastedBytes, fmtBytes),
-    dcard('Est. pull time', 'compressed', t.pullSeconds, fmtSeconds, 'at ' + fmtBandwidth(t.bandwidthBitsPerSecond)),
+    dcard('Est. pull time (fetch only)', 'compressed', t.pullSeconds, fmtSeconds, 'at ' + fmtBandwidth(t.bandwidthBitsPerSecond)),
+    d.coldStart ? card({ label: 'Est. cold start', kind: 'compressed', value: fmtSeconds(d.coldStart.before.coldStartSeconds) + ' \u2192 ' + fmtSeconds(d.coldStart.after.coldStartSeconds), detail: 'update from before: ' + (d.coldStart.update.compressedBytes === null ? '?' : fmtBytes(d.coldStart.update.compressedBytes)) + ' compressed, ready in ' + fmtSeconds(d.coldStart.update.coldStartSeconds) + ' \u00b7 ' + d.coldStart.profile.name + ' profile' }) : null,
     card({ label: 'New layers to pull', kind: 'compressed', value: d.layers.addedCompressedBytes === null ? '?' : fmtBytes(d.layers.addedCompressedBytes),
       detail: d.layers.added.length + ' added, ' + d.layers.shared.length + ' shared, ' + d.layers.removed.length + ' removed' })));
 
