@@ -55,11 +55,11 @@ export function resolvePullProfile(spec: string | undefined, bandwidth: number |
     profile = fileExists(cal) ? readPullProfileFile(cal) : BUILTIN_PULL_PROFILES[DEFAULT_PULL_PROFILE]!;
   } else if (name === 'calibrated') {
     const cal = calibratedProfilePath(env);
-    if (!fileExists(cal)) throw new UsageError(`--pull-profile calibrated: no calibrated profile at ${cal}; run 'imgsize calibrate' first`);
+    if (!fileExists(cal)) throw new ImgsizeError('E_USAGE', `--pull-profile calibrated: no calibrated profile at ${cal}`, { hint: "run 'imgsize calibrate' first" });
     profile = readPullProfileFile(cal);
   } else if (BUILTIN_PULL_PROFILES[name]) profile = BUILTIN_PULL_PROFILES[name]!;
   else if (name.includes('/') || name.endsWith('.json')) profile = readPullProfileFile(name);
-  else throw new UsageError(`--pull-profile: unknown profile "${name}" (${[...Object.keys(BUILTIN_PULL_PROFILES), 'calibrated'].join(', ')}, or a .json file)`);
+  else throw new ImgsizeError('E_USAGE', `--pull-profile: unknown profile "${name}"`, { hint: `profiles: ${[...Object.keys(BUILTIN_PULL_PROFILES), 'calibrated'].join(', ')}, or a .json file` });
   profile = applyProfileOverrides(profile, overrides, {
     bits: parseBandwidth,
     bytes: parseByteRate,

@@ -103,7 +103,7 @@ export function parseBandwidthOption(v: string): number {
   try {
     return parseBandwidth(v);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new ImgsizeError('E_USAGE', `--bandwidth: ${(e as Error).message}`, { hint: 'a positive rate such as 1Gbps, 200Mbps or 50MB/s' });
   }
 }
 
