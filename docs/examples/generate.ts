@@ -13,8 +13,6 @@ import { DEFAULT_SCALE, naiveMlImage, optimizedMlImage, writeDockerArchive, type
 import { analyzeImage } from '../../packages/core/src/analyze.js';
 import { diffReports } from '../../packages/core/src/diff/diff.js';
 import type { DiffReport } from '../../packages/core/src/diff/diff-schema.js';
-import { withFiles } from '../../packages/core/src/diff/files.js';
-import type { LoadedImage } from '../../packages/core/src/model.js';
 import type { Report } from '../../packages/core/src/report-schema.js';
 import { openDockerArchive } from '../../packages/core/src/sources/docker-archive.js';
 import { renderDiffMarkdown } from '../../packages/cli/src/render/markdown.js';
@@ -34,9 +32,8 @@ export async function analyzeFixture(image: FixtureImage, dir: string, name: str
   const path = join(dir, name);
   const written = await writeDockerArchive(image, path, { layout: 'oci', layerCompression: 'gzip' });
   const source = openDockerArchive(path, { name });
-  let loaded: LoadedImage | undefined;
-  const report = await analyzeImage({ ...source, load: async (o) => (loaded = await source.load(o)) }, { bandwidthBitsPerSecond: EXAMPLE_BANDWIDTH } as Parameters<typeof analyzeImage>[1]);
-  return { report: withFiles(report, loaded!), written };
+  const report = await analyzeImage(source, { bandwidthBitsPerSecond: EXAMPLE_BANDWIDTH, includeFiles: true });
+  return { report, written };
 }
 
 /** Both ML fixture images, written and analysed. */

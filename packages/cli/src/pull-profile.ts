@@ -11,11 +11,17 @@ import {
   type PullProfile,
 } from '@imgsize/core';
 import { parseBandwidth } from './format.js';
+import { defineOptions } from './args.js';
 import { UsageError } from './cli-error.js';
 
-export const PULL_PROFILE_HELP = `  --pull-profile <p>     cold-start profile: docker (default), containerd, ctr, calibrated (from
-                         'imgsize calibrate'; the default once it exists) or a JSON file, then
-                         overrides: containerd,bandwidth=10Gbps,concurrency=1,gzip=250MB/s`;
+/** The `--pull-profile` option of analyze and diff. */
+export const PULL_PROFILE_OPTIONS = defineOptions({
+  'pull-profile': {
+    type: 'string',
+    arg: '<p>',
+    help: "cold-start profile: docker (default), containerd, ctr, calibrated (from 'imgsize calibrate';\nthe default once it exists) or a JSON file, then overrides:\ncontainerd,bandwidth=10Gbps,concurrency=1,gzip=250MB/s (docs/COLD-START.md)",
+  },
+});
 
 /** Reads a profile file; unreadable is E_IO, invalid E_BAD_CONFIG naming the field. */
 export function readPullProfileFile(path: string): PullProfile {

@@ -11,6 +11,7 @@ import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
 import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
+import { fileListOf } from './file-list.js';
 import { coldStartSections } from './cold-start/analyze-hook.js';
 import type { PullProfile } from './cold-start/profile.js';
 
@@ -32,6 +33,11 @@ export interface AnalyzeOptions {
   rules?: readonly CategoryRule[] | undefined;
   /** Resource limits over DEFAULT_LIMITS (limits.ts, docs/RELIABILITY.md); exceeding one is E_LIMIT naming it. */
   limits?: Partial<Limits> | undefined;
+  /**
+   * Adds the per-path `files` section (every shipped regular-file path with its shipped and visible
+   * bytes, category, layer and hidden copies), built in the same pass; for diffs and the HTML report.
+   */
+  includeFiles?: boolean | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
 }
@@ -53,7 +59,7 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'pullProfile'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'pullProfile'> = {},
 ): Report {
   const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
   const overlay = applyOverlay(
@@ -63,7 +69,11 @@ export function buildReport(
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
-  const attribution = attribute(image, overlay, { bandwidthBitsPerSecond: options.bandwidthBitsPerSecond, rules: options.rules });
+  const attribution = attribute(image, overlay, {
+    bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
+    rules: options.rules,
+    historyMapping: mapping,
+  });
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });
@@ -158,6 +168,7 @@ export function buildReport(
     findings: attribution.findings,
     pull: attribution.pull,
     directories: attribution.directories,
+    ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),
     ...(cold.coldStart && { coldStart: cold.coldStart }),
     buildTime: cold.buildTime,
     warnings,

@@ -28,11 +28,6 @@ export interface DecompressOptions {
   ratioCheckMinBytes?: number | undefined;
 }
 
-/** Default output/input ratio limit (`DEFAULT_LIMITS.maxCompressionRatio`). */
-export const DEFAULT_MAX_RATIO = DEFAULT_LIMITS.maxCompressionRatio;
-/** The ratio limit applies only once the output is larger than this (`DEFAULT_LIMITS.ratioCheckMinBytes`). */
-export const RATIO_CHECK_MIN_OUTPUT = DEFAULT_LIMITS.ratioCheckMinBytes;
-
 /** The decompression options of a resolved `Limits`. */
 export function decompressOptionsOf(l: Pick<Limits, 'maxDecompressedBytes' | 'maxCompressionRatio' | 'ratioCheckMinBytes'>): DecompressOptions {
   return { maxOutputBytes: l.maxDecompressedBytes, maxRatio: l.maxCompressionRatio, ratioCheckMinBytes: l.ratioCheckMinBytes };

@@ -4,7 +4,7 @@
  * overlay in, report sections out.
  */
 import { ImgsizeError } from '../errors.js';
-import { mapHistoryToLayers } from '../image-config.js';
+import { mapHistoryToLayers, type HistoryMapping } from '../image-config.js';
 import type { LoadedImage, ScannedEntry } from '../model.js';
 import type { OverlayResult } from '../overlay.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
@@ -53,6 +53,8 @@ export interface AttributeOptions {
   appDirs?: readonly string[] | undefined;
   /** Findings smaller than this are not reported (default min(1 MiB, 0.05% of shipped bytes)). */
   minFindingBytes?: number | undefined;
+  /** The image's history → layer mapping, when the caller already computed it (buildReport does). */
+  historyMapping?: HistoryMapping | undefined;
   /** Directory listing: deepest level (default 4) and how many (default 25). */
   directoryDepth?: number | undefined;
   topDirectories?: number | undefined;
@@ -67,6 +69,8 @@ export interface Attribution {
   pull: PullReport;
   savings: { bytes: number; compressedBytes: number; pullSeconds: number };
   directories: DirectoryReport[];
+  /** Every shipped regular file, categorized and owned (the per-path rows are built from it). */
+  analyzed: AnalyzedImage;
   warnings: string[];
 }
 
@@ -129,10 +133,14 @@ export interface Prepared {
 }
 
 /** Builds the AnalyzedImage the findings rules read (categories, owners, scaled compressed sizes). */
-export function prepareAttribution(image: LoadedImage, overlay: OverlayResult, options: Pick<AttributeOptions, 'rules' | 'appDirs'> = {}): Prepared {
+export function prepareAttribution(
+  image: LoadedImage,
+  overlay: OverlayResult,
+  options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping'> = {},
+): Prepared {
   const warnings: string[] = [];
   const env = envMap(image.config.env);
-  const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
+  const mapping = options.historyMapping ?? mapHistoryToLayers(image.config.history, image.layers.length);
   const instructions = mapping.layerHistory.map((hi) => (hi === null ? null : (image.config.history[hi]?.createdBy ?? null)));
 
   // Compressed size per layer (exact blob size, else the sampler's estimate, else a prior-only
@@ -255,5 +263,5 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   };
 
   const directories = biggestDirectories(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
-  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, warnings };
+  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, analyzed, warnings };
 }

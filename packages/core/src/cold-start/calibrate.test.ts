@@ -14,9 +14,10 @@ describe('calibrate (real measurements on this machine)', () => {
     expect(parsePullProfile(r.profile, 'calibrated')).toEqual(r.profile);
     const m = r.measured;
     expect(m.sampleBytes).toBe(8 * 1024 * 1024);
-    // zlib inflate produces 20 MB/s … 5 GB/s on any machine this runs on; gzip -6 of /usr shrinks it.
-    expect(m.gzipInflateBytesPerSecond).toBeGreaterThan(20e6);
-    expect(m.gzipInflateBytesPerSecond).toBeLessThan(5e9);
+    // Wall-clock rates: a loaded shared machine gives a few MB/s, an idle one GB/s; never 0 or ∞.
+    // gzip -6 of /usr shrinks it.
+    expect(m.gzipInflateBytesPerSecond).toBeGreaterThan(1e5);
+    expect(m.gzipInflateBytesPerSecond).toBeLessThan(20e9);
     expect(m.gzipRatio).toBeGreaterThan(0.1);
     expect(m.gzipRatio).toBeLessThan(0.9);
     // Writes include the hash: the composed rate is below each part.

@@ -1,22 +1,26 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '../analyze.js';
-import { createCompressionSampler } from '../attribution/index.js';
-import type { LoadedImage } from '../model.js';
-import { ReportSchema, type FileRow } from '../report-schema.js';
-import { openDockerArchive } from '../sources/docker-archive.js';
-import { collectFiles } from './files.js';
+import { buildReport } from './analyze.js';
+import { createCompressionSampler } from './attribution/index.js';
+import type { LoadedImage } from './model.js';
+import { ReportSchema, type FileRow } from './report-schema.js';
+import { openDockerArchive } from './sources/docker-archive.js';
 
-const NAIVE = fileURLToPath(new URL('../../../../fixtures/images/examples/naive-ml.tar.gz', import.meta.url));
+const NAIVE = fileURLToPath(new URL('../../../fixtures/images/examples/naive-ml.tar.gz', import.meta.url));
 
 async function load(path: string): Promise<LoadedImage> {
   return openDockerArchive(path).load({ scan: { plugins: [() => createCompressionSampler()] } });
 }
 
-describe('collectFiles: per-path rows agree with the report, column by column', async () => {
+describe('buildReport({includeFiles}): per-path rows agree with the report, column by column', async () => {
   const image = await load(NAIVE);
-  const report = buildReport(image);
-  const rows = collectFiles(image).entries as FileRow[];
+  const report = buildReport(image, { includeFiles: true });
+  const rows = report.files!.entries as FileRow[];
+
+  it('the rest of the report is the same with and without the rows (one pass, same numbers)', () => {
+    expect({ ...report, files: undefined }).toEqual({ ...buildReport(image), files: undefined });
+    expect(buildReport(image).files).toBeUndefined();
+  });
   const sum = (f: (r: FileRow) => number): number => rows.reduce((s, r) => s + f(r), 0);
 
   it('every row has the category and layer columns; paths sorted and unique', () => {

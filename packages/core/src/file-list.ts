@@ -1,18 +1,12 @@
 /**
- * Per-path data for diffs and the HTML report (`analyze --include-files`): for every regular-file
+ * Per-path rows for diffs and the HTML report (`analyze --include-files`): for every regular-file
  * path any layer ships, its shipped bytes (all copies), its visible bytes in the final filesystem,
- * its category, the layer that wrote the visible copy and the hidden copies. Computed from the same
- * overlay and category rules the report uses, so the shipped column sums to `summary.contentBytes`.
+ * its category, the layer that wrote the visible copy and the hidden copies. Built by `buildReport`
+ * from the same attribution pass as the rest of the report, so the shipped column sums to
+ * `summary.contentBytes`.
  */
-import { prepareAttribution, type CategoryRule } from '../attribution/index.js';
-import type { LoadedImage } from '../model.js';
-import { applyOverlay } from '../overlay.js';
-import type { FileList, FileRow, HiddenCopy, Report } from '../report-schema.js';
-
-export interface CollectFilesOptions {
-  /** Category rule table: pass the one the report was built with (default DEFAULT_CATEGORY_RULES). */
-  rules?: readonly CategoryRule[] | undefined;
-}
+import type { ShippedFile } from './attribution/analyzed-image.js';
+import type { FileList, FileRow, HiddenCopy } from './report-schema.js';
 
 interface Row {
   path: string;
@@ -25,12 +19,10 @@ interface Row {
   categoryLayer: number;
 }
 
-/** Returns the per-path file list of a loaded image (pure). */
-export function collectFiles(image: LoadedImage, options: CollectFilesOptions = {}): FileList {
-  const overlay = applyOverlay(image.layers.map((l) => l.scan.entries));
-  const { analyzed } = prepareAttribution(image, overlay, { rules: options.rules });
+/** Returns the per-path file list of the shipped files of an attributed image (pure). */
+export function fileListOf(files: readonly ShippedFile[]): FileList {
   const rows = new Map<string, Row>();
-  for (const f of analyzed.files) {
+  for (const f of files) {
     let r = rows.get(f.path);
     if (!r) rows.set(f.path, (r = { path: `/${f.path}`, shipped: 0, visible: 0, category: undefined, layer: null, hidden: [], categoryLayer: -1 }));
     r.shipped += f.size;
@@ -55,9 +47,4 @@ export function collectFiles(image: LoadedImage, options: CollectFilesOptions = 
       return [r.path, r.shipped, r.visible, r.category ?? 'other', r.layer, r.hidden];
     });
   return { entries };
-}
-
-/** Returns `report` with its `files` section filled from `image` (the image the report was built from). */
-export function withFiles(report: Report, image: LoadedImage, options: CollectFilesOptions = {}): Report {
-  return { ...report, files: collectFiles(image, options) };
 }
