@@ -229,7 +229,8 @@ const timed = (cmd, args) => {
 
 const ENGINES = {
   docker: {
-    profileOverrides: [],
+    // dockerd inflates beside its docker-applyLayer unpacker process (docs/COLD-START.md).
+    profileOverrides: ['gzip-concurrent=true'],
     empty: (ref) => {
       spawnSync('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'rmi', '-f', ref], { stdio: 'ignore' });
       const left = run('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'images', '-aq']).trim();
@@ -239,7 +240,7 @@ const ENGINES = {
   },
   ctr: {
     // ctr image pull (1.6): content.Fetch with no download limit, then unpack layer by layer.
-    profileOverrides: ['concurrency=0', 'unpack-start=after-all-fetched'],
+    profileOverrides: ['concurrency=0', 'unpack-start=after-all-fetched', 'gzip-concurrent=false'],
     empty: (ref) => {
       spawnSync('ctr', ['-a', PULL_CTRD_SOCK, '-n', 'bench', 'image', 'rm', '--sync', ref], { stdio: 'ignore' });
       const left = run('ctr', ['-a', PULL_CTRD_SOCK, '-n', 'bench', 'snapshots', 'ls']).trim().split('\n').slice(1).filter(Boolean);
@@ -323,6 +324,7 @@ try {
           const m = e.pull(pullRef);
           e.empty(pullRef);
           const profile = core.applyProfileOverrides(calibrated, e.profileOverrides, { bits: Number, bytes: Number });
+          // (re-estimate later runs' rows with bench/cold-start-reestimate.mjs when the model changes)
           const est = core.buildColdStart(report.layers, { ...profile, bandwidthBitsPerSecond: bits });
           const row = {
             loadAverage: (await import('node:os')).loadavg()[0],
