@@ -59,6 +59,22 @@ export function sniff(head: Buffer): SniffResult {
   return 'unknown';
 }
 
+/**
+ * Like `sniff`, but also takes a block of zeros for a tar: an empty layer is just the 1024-byte
+ * end-of-archive marker, which has no "ustar" magic.
+ */
+export function sniffLayer(head: Buffer): SniffResult {
+  const kind = sniff(head);
+  if (kind === 'unknown' && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
+  return kind;
+}
+
+/** A layer blob's compression from its first bytes (at least 4 when there are): gzip, zstd, else none. */
+export function blobCompressionOf(head: Buffer): 'none' | CompressionKind {
+  const kind = sniff(head);
+  return kind === 'gzip' || kind === 'zstd' ? kind : 'none';
+}
+
 function isV7Header(head: Buffer): boolean {
   try {
     const h = new Header(head, 0);

@@ -5,6 +5,7 @@
 export { analyzeImage, buildReport, type AnalyzeOptions } from './analyze.js';
 export { openDockerArchive, type ArchiveInput } from './sources/docker-archive.js';
 export { ImgsizeError, isImgsizeError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { WARNING_CODES, formatWarning, type WarningCode, type ImgsizeWarning } from './warnings.js';
 export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, type Limits } from './limits.js';
 export {
   ReportSchema,
@@ -30,6 +31,8 @@ export {
   type FileRow,
   type LegacyFileRow,
   type HiddenCopy,
+  WarningSchema,
+  type ReportWarning,
 } from './report-schema.js';
 export type {
   ImageSource,
@@ -47,7 +50,7 @@ export type {
   SourceInfo,
   BlobCompression,
 } from './model.js';
-export type { LayerScanOptions, LayerScanPlugin } from './layer-scan.js';
+export { definePlugin, type LayerScanOptions, type LayerScanPlugin, type LayerScanPluginFactory } from './layer-scan.js';
 export { VERSION } from './version.js';
 export { openSource, type OpenSourceOptions } from './sources/open-source.js';
 export { openRegistry, type RegistrySourceOptions } from './sources/registry.js';
@@ -81,7 +84,7 @@ export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets
 export { parseBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
 export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
 export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';
-export { loadCategoryRules, DEFAULT_CATEGORY_RULES, type CategoryRule } from './attribution/index.js';
+export { loadCategoryRules, DEFAULT_CATEGORY_RULES, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
 export {
   estimateColdStart,
   simulateFetch,

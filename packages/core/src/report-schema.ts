@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
 import { ColdStartSchema } from './cold-start/report.js';
 import { BuildTimeSchema } from './cold-start/build-time.js';
+import { WARNING_CODES } from './warnings.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -19,7 +20,6 @@ export const SourceInfoSchema = z.object({
   format: z.enum(['docker-archive-legacy', 'docker-archive-oci', 'oci-layout', 'registry', 'daemon']),
   ref: z.string(),
   inputCompression: z.enum(['none', 'gzip', 'zstd']).optional(),
-  fastPath: z.boolean().optional(),
   /** Only manifest and config were read; layer contents (files, wasted bytes) are unknown. */
   metadataOnly: z.boolean().optional(),
 });
@@ -229,6 +229,14 @@ export const FileListSchema = z.object({
   entries: z.array(z.union([FileRowSchema, LegacyFileRowSchema])),
 });
 
+/** A recoverable oddity: a stable code (warnings.ts WARNING_CODES), one message, and the layer it is about. */
+export const WarningSchema = z.object({
+  code: z.enum(WARNING_CODES),
+  message: z.string(),
+  /** Index of the layer the warning is about, when it is about one. */
+  layer: Count.optional(),
+});
+
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('imgsize'), version: z.string() }),
@@ -252,7 +260,7 @@ export const ReportSchema = z.object({
   coldStart: ColdStartSchema.optional(),
   /** Build time per Dockerfile step from the history timestamps, or why they are not meaningful. */
   buildTime: BuildTimeSchema.optional(),
-  warnings: z.array(z.string()),
+  warnings: z.array(WarningSchema),
 });
 
 export type Report = z.infer<typeof ReportSchema>;
@@ -271,6 +279,7 @@ export type FileList = z.infer<typeof FileListSchema>;
 export type FileRow = z.infer<typeof FileRowSchema>;
 export type LegacyFileRow = z.infer<typeof LegacyFileRowSchema>;
 export type HiddenCopy = z.infer<typeof HiddenCopySchema>;
+export type ReportWarning = z.infer<typeof WarningSchema>;
 
 /** JSON Schema (draft 2020-12) of the report, generated from the zod schema. */
 export function reportJsonSchema(): unknown {
