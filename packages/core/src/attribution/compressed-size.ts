@@ -398,4 +398,4 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
  * The default sampler as a plugin factory with an identity: cached scans are keyed by its id and
  * version, so bump the version whenever the sampler's estimates change.
  */
-export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '1', () => createCompressionSampler());
+export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '2', () => createCompressionSampler());
