@@ -6,6 +6,13 @@
 import type { BuildTimeReport, ColdStartDiff, ColdStartReport, Report } from '@imgsize/core';
 import { cleanInstruction, formatBytes, formatSeconds, safeText } from '../format.js';
 import type { Style } from '../style.js';
+import { wrapText } from './table.js';
+
+/** Wraps `text` to `width` columns, every line indented by `indent` (continuations by 2 more). */
+function wrapped(text: string, width: number, indent = '  '): string[] {
+  const lines = wrapText(text, Math.max(20, width - indent.length - 2));
+  return lines.map((l, i) => `${indent}${i === 0 ? '' : '  '}${l}`);
+}
 
 const STAGE_LABEL = { fetch: 'fetch', decompress: 'inflate', unpack: 'unpack' } as const;
 
@@ -49,19 +56,19 @@ function buildTimeLines(b: BuildTimeReport | undefined, top: number): string[] {
 }
 
 /** The terminal section of an analyze report (empty when the report has no cold start). */
-export function renderColdStartTerminal(r: Report, style: Style, top: number): string {
+export function renderColdStartTerminal(r: Report, style: Style, top: number, width = 120): string {
   const c = r.coldStart;
   const out: string[] = [];
   if (c) {
-    out.push('', style.bold('Cold start (estimate: fetch + decompress + unpack on an empty node)'));
-    out.push(`  ${coldStartHeadline(c)}`);
-    out.push(style.dim(`  ${profileLabel(c)}; ${shares(c)}`));
-    if (c.assumedCodec) out.push(style.dim('  layers are uncompressed in this archive: modelled as the gzip blobs a push would make'));
-    for (const w of c.whatIfs) out.push(`  • ${whatIfLine(w)}`);
-    out.push(style.dim(`  rates: ${safeText(c.profile.source)}`));
+    out.push('', style.bold(width >= 70 ? 'Cold start (estimate: fetch + decompress + unpack on an empty node)' : 'Cold start (estimate)'));
+    out.push(...wrapped(coldStartHeadline(c), width));
+    out.push(...wrapped(`${profileLabel(c)}; ${shares(c)}`, width).map((l) => style.dim(l)));
+    if (c.assumedCodec) out.push(...wrapped('layers are uncompressed in this archive: modelled as the gzip blobs a push would make', width).map((l) => style.dim(l)));
+    for (const w of c.whatIfs) out.push(...wrapped(`• ${whatIfLine(w)}`, width));
+    out.push(...wrapped(`rates: ${safeText(c.profile.source)}`, width).map((l) => style.dim(l)));
   }
   const b = buildTimeLines(r.buildTime, top);
-  if (b.length > 0) out.push('', ...b.map((l, i) => (i === 0 ? style.bold(l) : l)));
+  if (b.length > 0) out.push('', ...b.flatMap((l, i) => wrapped(l.trim(), width, i === 0 ? '' : '  ').map((x) => (i === 0 ? style.bold(x) : x))));
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
@@ -102,14 +109,14 @@ function updateLine(d: ColdStartDiff): string {
 }
 
 /** The diff's cold-start table for the terminal. */
-export function renderColdStartDiffTerminal(d: ColdStartDiff | undefined, style: Style): string {
+export function renderColdStartDiffTerminal(d: ColdStartDiff | undefined, style: Style, width = 120): string {
   if (!d) return '';
-  const rows = sideRows(d);
+  const rows = sideRows(d).map((r) => (width < 80 ? [r[0]!.replace(/ \(.*\)$/, ''), r[1]!, r[2]!] : r));
   const w0 = Math.max(...rows.map((r) => r[0]!.length));
   const w1 = Math.max(6, ...rows.map((r) => r[1]!.length));
   const out = ['', style.bold('Cold start (estimates)'), `  ${''.padEnd(w0)}  ${'before'.padStart(w1)}  after`];
   for (const r of rows) out.push(`  ${r[0]!.padEnd(w0)}  ${r[1]!.padStart(w1)}  ${r[2]}`);
-  out.push(`  ${updateLine(d)}`, style.dim(`  ${profileLabel(d)}`));
+  out.push(...wrapped(updateLine(d), width), ...wrapped(profileLabel(d), width).map((l) => style.dim(l)));
   return `${out.join('\n')}\n`;
 }
 

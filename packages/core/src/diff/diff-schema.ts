@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ColdStartDiffSchema } from '../cold-start/diff.js';
+import { BudgetResultSchema } from '../budgets/budget-schema.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
 
@@ -209,6 +210,8 @@ export const DiffReportSchema = z.object({
   /** Per side: size, compressed, pull (fetch only), cold start; and the update's bytes and time (estimates). */
   coldStart: ColdStartDiffSchema.optional(),
   warnings: z.array(z.string()),
+  /** `diff --budget`: the after image checked against the budgets, with before as the baseline. */
+  budgets: BudgetResultSchema.optional(),
 });
 
 export type DiffReport = z.infer<typeof DiffReportSchema>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FileList, Report } from '@imgsize/core';
-import { CLIENT_SCRIPT } from './client.js';
+import { CLIENT_SCRIPT } from './client-bundle.generated.js';
 import { buildAnalyzeTree, buildDiffTree, embedJson, renderAnalyzeHtml, type HtmlTree } from './index.js';
 import type { AnalyzeLeaf, DiffLeaf } from './tree.js';
 import { makeReport } from '../../../../../test/diff/make-report.js';
@@ -88,11 +88,13 @@ describe('the page is self-contained', () => {
     expect(html).toContain(`<script>${CLIENT_SCRIPT}</script>`);
   });
 
-  it('the client script is plain JS that parses, with no template syntax or closing tag inside', () => {
-    expect(CLIENT_SCRIPT).not.toContain('`');
-    expect(CLIENT_SCRIPT).not.toContain('${');
+  it('the client script is the bundle of client/*.ts: one IIFE that parses, with no closing tag or comment opener inside', () => {
     expect(CLIENT_SCRIPT).not.toMatch(/<\/script|<!--/i);
+    expect(CLIENT_SCRIPT).not.toMatch(/^\s*(import|export)\b/m);
     expect(() => new Function(CLIENT_SCRIPT)).not.toThrow();
+    // The shared escaping and instruction functions (format.ts) are bundled in, not copied.
+    expect(CLIENT_SCRIPT).toContain('#\\(nop\\)');
+    expect(CLIENT_SCRIPT).toMatch(/\\u202a-\\u202e|\u202a-\u202e/);
   });
 });
 
