@@ -72,7 +72,7 @@ export function diffColdStart(before: Report, after: Report, profile: PullProfil
     : undefined;
   return {
     estimate: true,
-    profile,
+    profile: PullProfileSchema.parse(profile),
     before: sideOf(before, profile),
     after: sideOf(after, profile),
     update: {

@@ -144,7 +144,8 @@ export function buildColdStart(
   if (split) whatIf('split-layer', split.title, split.layers, split.note);
   return {
     estimate: true,
-    profile,
+    // In schema key order, so a saved and re-parsed report serialises identically.
+    profile: PullProfileSchema.parse(profile),
     ...(assumed && { assumedCodec: 'gzip' as const }),
     totalSeconds: base.totalSeconds,
     fetchSeconds: base.fetchSeconds,
