@@ -8,10 +8,11 @@ import { analyzeCommand } from './commands/analyze.js';
 import { diffCommand } from './commands/diff.js';
 import { fixCommand } from './commands/fix.js';
 import { versionCommand } from './commands/version.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import type { Command, CommandIO } from './commands/command.js';
 import { EXIT_INPUT, EXIT_OK, reportError } from './cli-error.js';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, diffCommand, fixCommand, versionCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, diffCommand, fixCommand, calibrateCommand, versionCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -27,6 +28,7 @@ Examples:
   imgsize analyze ghcr.io/org/app:1.2 -o json=r.json  engine, else registry; JSON to a file
   imgsize analyze app.tar --budget .dive-ci           gate CI on size budgets (exit 1 on failure)
   imgsize diff before.json after.tar --format markdown
+  imgsize calibrate --dir /var/lib/docker             measure this machine for cold-start estimates
 
 Run 'imgsize <command> --help' for a command's options.
 Exit codes: 0 ok, 1 a budget failed, 2 input or usage error, 3 internal error.

@@ -16,6 +16,8 @@ import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
 import type { SqlJsStatic } from 'sql.js';
 import type { BaseImageHint } from './attribution/base-image.js';
 import { fileListOf } from './file-list.js';
+import { coldStartSections } from './cold-start/analyze-hook.js';
+import type { PullProfile } from './cold-start/profile.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
 
 /** A metadata-only layer (no scan) counts as empty in the overlay: nothing about it is known. */
@@ -33,6 +35,8 @@ export interface AnalyzeOptions {
   scan?: LayerScanOptions | undefined;
   /** Bandwidth for pull-time estimates in bit/s (default 1e9). */
   bandwidthBitsPerSecond?: number | undefined;
+  /** Pull profile of the cold-start estimate (default: the built-in `docker` profile at `bandwidthBitsPerSecond`). */
+  pullProfile?: PullProfile | undefined;
   /** Category rule table (default DEFAULT_CATEGORY_RULES; see loadCategoryRules). */
   rules?: readonly CategoryRule[] | undefined;
   /** Resource limits over DEFAULT_LIMITS (limits.ts, docs/RELIABILITY.md); exceeding one is E_LIMIT naming it. */
@@ -126,7 +130,7 @@ export function hasRpmSqlite(image: LoadedImage): boolean {
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate'> & { base?: BaseImageHint | undefined } = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate' | 'pullProfile'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
   const steps = reportSteps(image, options);
   let r = steps.next();
@@ -200,6 +204,8 @@ function* reportSteps(
   const entries = layers.reduce((s, l) => s + l.entries, 0);
   const files = layers.reduce((s, l) => s + l.files, 0);
   const cfg = image.config;
+  const cold = coldStartSections(image, layers, attribution.findings, mapping.historyLayer, options);
+  warnings.push(...cold.warnings);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'imgsize', version: VERSION },
@@ -280,6 +286,8 @@ function* reportSteps(
     pull: attribution.pull,
     directories: attribution.directories,
     ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),
+    ...(cold.coldStart && { coldStart: cold.coldStart }),
+    buildTime: cold.buildTime,
     warnings,
   };
 }

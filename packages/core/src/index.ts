@@ -93,3 +93,29 @@ export { mapHistoryToDockerfile, MAPPING_WARNING_CODES, type DockerfileMapping, 
 export { planFix, type FixPlan, type FixHunk, type FindingPlacement, type PlanFixInput } from './dockerfile/patch.js';
 export { locateFindings, dockerfileBaseHint, type LocatedReport } from './dockerfile/locate.js';
 export { verifyFix, pingEngine, parseDockerIgnore, type VerifyOptions, type VerifyResult, type VerifiedHunk, type DockerIgnore } from './dockerfile/verify.js';
+export {
+  estimateColdStart,
+  simulateFetch,
+  type ColdStartEstimate,
+  type ColdStartLayerInput,
+  type ColdStartLayerTiming,
+  type ColdStartStage,
+  type PullCodec,
+} from './cold-start/estimate.js';
+export {
+  PullProfileSchema,
+  BUILTIN_PULL_PROFILES,
+  DEFAULT_PULL_PROFILE,
+  UNPACK_START,
+  calibratedProfilePath,
+  parsePullProfile,
+  applyProfileOverrides,
+  parseSeconds,
+  type PullProfile,
+  type UnpackStart,
+} from './cold-start/profile.js';
+export { ColdStartSchema, buildColdStart, type ColdStartReport, type ColdStartWhatIf, type ColdStartLayerFacts } from './cold-start/report.js';
+export { BuildTimeSchema, buildTimeFromHistory, type BuildTimeReport, type BuildStep } from './cold-start/build-time.js';
+export { BUILDKIT_ZSTD_LEVEL, zstdCompressedLength } from './cold-start/zstd-size.js';
+export { calibrate, collectSample, type CalibrateOptions, type CalibrationResult } from './cold-start/calibrate.js';
+export { ColdStartDiffSchema, diffColdStart, type ColdStartDiff } from './cold-start/diff.js';

@@ -146,6 +146,7 @@ const CacheFile = z.object({
     tarBytes: z.number().int().nonnegative(),
     contentBytes: z.number().int().nonnegative(),
     estimatedCompressedBytes: z.number().nonnegative().nullable(),
+    estimatedZstdBytes: z.number().nonnegative().optional(),
     entryCount: z.number().int().nonnegative(),
     warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string() })),
     entries: z.array(EntryTuple),
@@ -169,6 +170,7 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
       tarBytes: s.tarBytes,
       contentBytes: s.contentBytes,
       estimatedCompressedBytes: s.estimatedCompressedBytes ?? null,
+      ...(s.estimatedZstdBytes !== undefined && { estimatedZstdBytes: s.estimatedZstdBytes }),
       entryCount: s.entries.length,
       warnings: s.warnings.map((w) => ({ code: w.code, message: w.message })),
       entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
@@ -188,6 +190,7 @@ function decode(f: CacheFile): CachedLayer {
   const warnings: ImgsizeWarning[] = f.scan.warnings.map((w) => ({ code: w.code, message: w.message }));
   const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings };
   if (f.scan.estimatedCompressedBytes !== null) scan.estimatedCompressedBytes = f.scan.estimatedCompressedBytes;
+  if (f.scan.estimatedZstdBytes !== undefined) scan.estimatedZstdBytes = f.scan.estimatedZstdBytes;
   return {
     key: f.key,
     diffId: f.diffId ?? undefined,

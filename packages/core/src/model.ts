@@ -63,6 +63,8 @@ export interface LayerScan {
   captured: CapturedFile[];
   /** Estimated gzip -6 size of the layer tar; undefined when no sampler ran. */
   estimatedCompressedBytes?: number | undefined;
+  /** Estimated zstd -3 size of the layer tar (the "recompress with zstd" what-if); undefined when not estimated. */
+  estimatedZstdBytes?: number | undefined;
   /** Oddities of this layer's tar (no `layer` set: the scan does not know its index). */
   warnings: ImgsizeWarning[];
 }

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
+import { ColdStartSchema } from './cold-start/report.js';
+import { BuildTimeSchema } from './cold-start/build-time.js';
 import { WARNING_CODES } from './warnings.js';
 
 export const REPORT_SCHEMA_VERSION = 2;
@@ -80,7 +82,7 @@ export const SummarySchema = z.object({
    * are then absent unless exact from the source, and findings' `compressedBytes` are not estimates.
    */
   compressedEstimate: z.enum(['skipped']).optional(),
-  /** Estimated pull time of the compressed layers at the chosen bandwidth. */
+  /** Estimated fetch time only (compressed bytes ÷ bandwidth); the full pull is `coldStart.totalSeconds`. */
   pullSeconds: z.number().nonnegative().optional(),
   /** Sum of the findings' savings, each byte counted once. */
   potentialSavingsBytes: Bytes.optional(),
@@ -314,6 +316,10 @@ export const ReportSchema = z.object({
   files: FileListSchema.optional(),
   /** Budget evaluation (only with `--budget`). */
   budgets: BudgetResultSchema.optional(),
+  /** Estimated cold start (fetch, decompress, unpack) under a pull profile; docs/COLD-START.md. */
+  coldStart: ColdStartSchema.optional(),
+  /** Build time per Dockerfile step from the history timestamps, or why they are not meaningful. */
+  buildTime: BuildTimeSchema.optional(),
   warnings: z.array(WarningSchema),
 });
 

@@ -33,6 +33,7 @@ export const WARNING_CODES = [
   'W_DF_UNMATCHED_ENTRY', // --dockerfile: a history entry matches no instruction of the Dockerfile
   'W_DF_AMBIGUOUS_ENTRY', // --dockerfile: a history entry could be either of two instructions; not attributed
   'W_DF_UNMATCHED_INSTRUCTION', // --dockerfile: an instruction matches no history entry
+  'W_COLD_START', // the cold start or one of its what-ifs could not be estimated
 ] as const;
 
 /** One of WARNING_CODES. */

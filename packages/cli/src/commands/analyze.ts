@@ -9,6 +9,7 @@ import { stringifyReport } from '../format.js';
 import { createStyle } from '../style.js';
 import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { defineCommand, type CommandContext } from './command.js';
+import { PULL_PROFILE_OPTIONS, resolvePullProfile } from '../pull-profile.js';
 import { readDockerfileOption } from './fix.js';
 import { loadReportInput, OUTPUT_OPTIONS, outputTargets, parseBandwidthOption, parseTop, readTextFile, writeOutput, type OutputTarget } from './shared.js';
 
@@ -20,6 +21,7 @@ export const analyzeCommand = defineCommand({
 which is re-rendered in the formats asked for.`,
   options: {
     ...OUTPUT_OPTIONS,
+    ...PULL_PROFILE_OPTIONS,
     rules: { type: 'string', arg: '<file>', help: 'extra category rules (JSON; see docs/categories.md), tried before the defaults' },
     'include-files': { type: 'boolean', help: "add per-path data to the JSON report, for a later 'imgsize diff'" },
     'no-estimate': { type: 'boolean', help: 'skip the compressed-size estimate (faster; compressed sizes then\nonly where the source stores them exactly)' },
@@ -35,7 +37,9 @@ which is re-rendered in the formats asked for.`,
     const ref = positionals[0]!;
     const targets = outputTargets(values);
     const top = values.top === undefined ? undefined : parseTop(values.top, 10);
-    const bandwidth = values.bandwidth === undefined ? 1e9 : parseBandwidthOption(values.bandwidth);
+    // --bandwidth wins over the profile's own; without it the profile's bandwidth (1 Gbps by default) is used.
+    const pullProfile = resolvePullProfile(values['pull-profile'], values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth), ctx.env);
+    const bandwidth = pullProfile.bandwidthBitsPerSecond;
     const budgetPath = values.budget;
     const baselineRef = values.baseline;
     if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
@@ -58,6 +62,7 @@ which is re-rendered in the formats asked for.`,
     const input = await loadReportInput(ref, ctx, {
       image: values.image,
       bandwidth,
+      pullProfile,
       sourceOptions,
       // The HTML report's treemap is drawn from the per-path rows.
       includeFiles: Boolean(values['include-files']) || wantsHtml,

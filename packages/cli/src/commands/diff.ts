@@ -11,6 +11,7 @@ import { renderDiffHtml } from '../render/html/index.js';
 import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { createStyle } from '../style.js';
 import { defineCommand, type CommandContext } from './command.js';
+import { PULL_PROFILE_OPTIONS, resolvePullProfile } from '../pull-profile.js';
 import { loadReportInput, OUTPUT_OPTIONS, outputTargets, parseBandwidthOption, parseTop, readTextFile, writeOutput, type OutputTarget } from './shared.js';
 
 export const diffCommand = defineCommand({
@@ -22,6 +23,7 @@ stdin on at most one side) or a saved analyze report (imgsize analyze --json --i
 before.json). Saved reports without --include-files data give every section but path changes.`,
   options: {
     ...OUTPUT_OPTIONS,
+    ...PULL_PROFILE_OPTIONS,
     budget: { type: 'string', arg: '<file>', help: 'check the after image against budgets (before is the baseline of the\nregression rules; docs/BUDGETS.md): exit 1 when a rule fails' },
     ...SOURCE_OPTIONS,
   },
@@ -32,16 +34,20 @@ before.json). Saved reports without --include-files data give every section but 
     if (beforeRef === '-' && afterRef === '-') throw new UsageError("only one side of a diff can be '-' (stdin)");
     const targets = outputTargets(values);
     const top = values.top === undefined ? undefined : parseTop(values.top, 10);
-    const bandwidth = values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth);
+    let bandwidth = values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth);
+    const pullProfile = resolvePullProfile(values['pull-profile'], bandwidth, ctx.env);
+    // Without --bandwidth or --pull-profile, a saved report's own bandwidth still sets the diff's (core's default).
+    if (bandwidth !== undefined || values['pull-profile'] !== undefined) bandwidth = pullProfile.bandwidthBitsPerSecond;
     const budgetPath = values.budget;
     const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
     if (budgets) checkBudgetCategoryIds(budgets.budgets, [], budgetPath);
     const sourceOptions = await sourceOptionsFrom(values, ctx, [beforeRef, afterRef]);
-    const common = { image: values.image, bandwidth, includeFiles: true, sourceOptions, layerCache: createMemoryLayerCache(), limits: limitsFrom(values) };
+    const common = { image: values.image, bandwidth, pullProfile, includeFiles: true, sourceOptions, layerCache: createMemoryLayerCache(), limits: limitsFrom(values) };
     const before = await loadReportInput(beforeRef, ctx, { ...common, label: 'before' });
     const after = await loadReportInput(afterRef, ctx, { ...common, label: 'after' });
     const diffOnly = diffReports(before.report, after.report, {
       bandwidthBitsPerSecond: bandwidth,
+      pullProfile,
       before: { ref: beforeRef === '-' ? 'stdin' : beforeRef, origin: before.origin },
       after: { ref: afterRef === '-' ? 'stdin' : afterRef, origin: after.origin },
     });

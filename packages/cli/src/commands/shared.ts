@@ -17,6 +17,7 @@ import {
   type CategoryRule,
   type Limits,
   type OpenSourceOptions,
+  type PullProfile,
   type Report,
 } from '@imgsize/core';
 import { defineOptions } from '../args.js';
@@ -111,7 +112,7 @@ export function parseBandwidthOption(v: string): number {
   try {
     return parseBandwidth(v);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new ImgsizeError('E_USAGE', `--bandwidth: ${(e as Error).message}`, { hint: 'a positive rate such as 1Gbps, 200Mbps or 50MB/s' });
   }
 }
 
@@ -137,6 +138,8 @@ export interface ReportInputOptions {
   rules?: CategoryRule[] | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
+  /** Cold-start profile (--pull-profile). */
+  pullProfile?: PullProfile | undefined;
   /** The base image (--base): any source; its diffIDs mark the base-image layers. */
   base?: string | undefined;
   /** Without --base: the Dockerfile (--dockerfile) whose FROM names the base image's layers. */
@@ -177,6 +180,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
         : o.dockerfile !== undefined && { base: (img: LoadedImage) => dockerfileBaseHint(img, o.dockerfile!.text, o.dockerfile!.path) }),
       ...(o.estimate === false && { estimate: false }),
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
+      ...(o.pullProfile !== undefined && { pullProfile: o.pullProfile }),
     });
   } finally {
     progress.done();

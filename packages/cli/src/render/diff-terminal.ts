@@ -3,6 +3,7 @@
  * a before/after/delta table, then layers, categories, packages, path changes and findings.
  * Pure: diff in, text out. Sizes are uncompressed unless labelled compressed.
  */
+import { renderColdStartDiffTerminal } from './cold-start.js';
 import type { DiffReport, MetricDelta, OptionalMetricDelta } from '@imgsize/core';
 import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
@@ -240,6 +241,8 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
       out.push(line(`${s.dim('open')}      `, f.title, `${formatBytes(f.bytesBefore)} → ${formatBytes(f.bytesAfter)}`));
     }
   } else unavailable(out, s, 'Findings', d.findings.reason);
+  const cold = renderColdStartDiffTerminal(d.coldStart, s, o.width);
+  if (cold) out.push(cold.trimEnd());
   return `${out.join('\n')}\n`;
 }
 

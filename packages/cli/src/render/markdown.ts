@@ -4,6 +4,7 @@
  * always fits GitHub's comment limit (65,536 characters): lists are cut to fewer rows ("… N more")
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
+import { renderColdStartDiffMarkdown, renderColdStartMarkdown } from './cold-start.js';
 import { formatWarning, type BudgetResult, type DiffReport, type MetricDelta, type Report } from '@imgsize/core';
 import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
@@ -147,7 +148,8 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
   }
   const head = [`**${formatBytes(sm.contentBytes)}** shipped (uncompressed)`];
   if (sm.compressedBytes !== undefined) head.push(`**${formatBytes(sm.compressedBytes)}** compressed${sm.compressedBytesExact ? '' : ' (estimated)'}`);
-  if (r.pull) head.push(`pull **${formatSeconds(r.pull.seconds)}** at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`);
+  if (r.coldStart) head.push(`cold start **${formatSeconds(r.coldStart.totalSeconds)}** (estimate)`);
+  if (r.pull) head.push(`pull (fetch only) **${formatSeconds(r.pull.seconds)}** at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`);
   head.push(`**${formatBytes(sm.wastedBytes)}** wasted (${formatPercent(sm.contentBytes === 0 ? 0 : sm.wastedBytes / sm.contentBytes)})`);
   out.push(head.join(' · '));
 
@@ -157,7 +159,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     ['Wasted: shipped, not visible (uncompressed)', `${formatBytes(sm.wastedBytes)}: overwritten ${formatBytes(sm.overwrittenBytes)}, deleted ${formatBytes(sm.deletedBytes)}`],
   ];
   if (sm.compressedBytes !== undefined) rows.push([`Compressed (${sm.compressedBytesExact ? 'exact' : 'estimated, gzip -6'})`, formatBytes(sm.compressedBytes)]);
-  if (r.pull) rows.push([`Estimated pull time at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`, `${formatSeconds(r.pull.seconds)}; after fixes ${formatSeconds(r.pull.afterFixesSeconds)}`]);
+  if (r.pull) rows.push([`Estimated pull time (fetch only) at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`, `${formatSeconds(r.pull.seconds)}; after fixes ${formatSeconds(r.pull.afterFixesSeconds)}`]);
   if (sm.potentialSavingsBytes !== undefined) {
     rows.push([
       'Potential savings',
@@ -174,6 +176,8 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
   rows.push(['Files', filesLine(r).replace(/, [\d,]+ entries$/, '')]);
   rows.push(['dive efficiency', `${formatPercent(r.dive.efficiency, 2)} (dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)})`]);
   out.push(table(['', ''], ['l', 'r'], rows));
+  const cold = renderColdStartMarkdown(r, top).trim();
+  if (cold) out.push(cold);
 
   if (budgets) out.push(budgetsMarkdown(budgets, top));
 
@@ -433,6 +437,8 @@ function diffMarkdown(d: DiffReport, top: number, budgets: BudgetResult | undefi
       ),
     );
   } else out.push(unavailableLine('Findings', d.findings.reason));
+  const cold = renderColdStartDiffMarkdown(d.coldStart).trim();
+  if (cold) out.push(cold);
 
   out.push(footer(d.tool.version));
   return `${out.join('\n\n')}\n`;

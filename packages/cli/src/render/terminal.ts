@@ -6,6 +6,7 @@ import { formatWarning, type Finding, type Report } from '@imgsize/core';
 import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable, wrapText } from './table.js';
+import { renderColdStartTerminal } from './cold-start.js';
 
 export interface TerminalOptions {
   /** Terminal columns: no line is wider (numbers are never cut; text columns shrink or go). */
@@ -45,7 +46,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   }
   if (r.pull) {
     rows.push([
-      'Estimated pull time',
+      'Estimated pull time (fetch only)',
       `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}; after fixes ${formatSeconds(r.pull.afterFixesSeconds)}`,
     ]);
   }
@@ -63,6 +64,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     `${formatPercent(r.dive.efficiency, 2)}, dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)}`,
   ]);
   out.push(renderTable([{ header: '' }, { header: '', wrap: true }], rows, o.width).replace(/^\s*\n/, ''));
+  const cold = renderColdStartTerminal(r, s, o.top, o.width);
+  if (cold) out.push(cold.trimEnd());
 
   h('Layers');
   const maxLayer = Math.max(1, ...r.layers.map((l) => l.contentBytes));
@@ -201,7 +204,7 @@ function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): strin
   h('Summary');
   const rows: string[][] = [['Layers', `${r.summary.layers}, ${r.summary.historyEntries} history entries`]];
   if (r.summary.compressedBytes !== undefined) rows.push(['Compressed (pull size)', `${formatBytes(r.summary.compressedBytes)} (exact)`]);
-  if (r.pull) rows.push(['Estimated pull time', `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`]);
+  if (r.pull) rows.push(['Estimated pull time (fetch only)', `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`]);
   out.push(renderTable([{ header: '' }, { header: '', wrap: true }], rows, o.width).replace(/^\s*\n/, ''));
   h('Layers (compressed)');
   const max = Math.max(1, ...r.layers.map((l) => l.compressedBytes ?? 0));

@@ -22,6 +22,7 @@ import { deflateRaw } from 'node:zlib';
 import type { LayerScan, ScannedEntry } from '../model.js';
 import { definePlugin, type LayerScanPlugin, type LayerScanPluginFactory } from '../layer-scan.js';
 import type { ByteRange } from '../tar/types.js';
+import { createZstdRatioSampler } from '../cold-start/zstd-size.js';
 
 /** Tunables of the sampler (defaults: see SAMPLING_SCHEDULE and BENCHMARKS.md). */
 export interface CompressionSamplerOptions {
@@ -33,6 +34,8 @@ export interface CompressionSamplerOptions {
   tailBudgetBytes?: number | undefined;
   /** zlib level the estimate is for (default 6, as `gzip` and Docker use). */
   level?: number | undefined;
+  /** Also estimate the layer's zstd -3 size from the same sample (default true; see cold-start/zstd-size.ts). */
+  zstd?: boolean | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -297,8 +300,9 @@ const MAX_IN_FLIGHT = 6;
 
 /**
  * Creates the layer-scan plugin that fills `entry.csize` for every regular file and
- * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates). Samples are deflated on
- * libuv's thread pool while the walk goes on; `finish` waits for them.
+ * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates), and `scan.estimatedZstdBytes`
+ * (zstd -3, when a zstd compressor is available). Samples are deflated on libuv's thread pool
+ * while the walk goes on; `finish` waits for them.
  */
 export function createCompressionSampler(options: CompressionSamplerOptions = {}): LayerScanPlugin {
   const fixedRate = options.rate;
@@ -315,6 +319,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
   /** Walk steps waiting until at most `limit` jobs are in flight. */
   let waiters: Array<{ limit: number; resolve: () => void }> = [];
   const settled = (limit: number): boolean => inFlight <= limit;
+  const zstdSample = options.zstd === false ? undefined : createZstdRatioSampler();
 
   /** Starts deflating `b` (primed with `dictionary`) on the thread pool; the job's `compressed` is filled on completion. */
   const deflate = (b: Buffer, measured: number, dictionary?: Buffer): Job => {
@@ -342,6 +347,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
     batches.delete(cls);
     if (!b || b.bytes === 0) return;
     const buf = b.parts.length === 1 ? b.parts[0]! : Buffer.concat(b.parts, b.bytes);
+    zstdSample?.add(buf);
     measurements.push({ kind: 'batch', cls, job: deflate(buf, b.bytes, tails.get(cls)), members: b.members });
     tails.set(cls, Buffer.from(buf.subarray(Math.max(0, buf.length - PRIME))));
   };
@@ -350,7 +356,10 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
     const u = s.units[s.cur]!;
     const buf = s.buf.subarray(0, s.filled);
     const prime = Math.min(u.measureFrom - u.start, buf.length);
-    if (buf.length > prime) s.jobs.push(deflate(buf.subarray(prime), buf.length - prime, buf.subarray(0, prime)));
+    if (buf.length > prime) {
+      zstdSample?.add(buf.subarray(prime));
+      s.jobs.push(deflate(buf.subarray(prime), buf.length - prime, buf.subarray(0, prime)));
+    }
     s.cur++;
     s.filled = 0;
     // the buffer now belongs to the deflate job
@@ -476,6 +485,8 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
         total += e.csize;
       });
       scan.estimatedCompressedBytes = total;
+      const zr = zstdSample?.ratio(level);
+      if (zr !== undefined) scan.estimatedZstdBytes = total * zr;
     },
   };
 }
@@ -484,4 +495,4 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
  * The default sampler as a plugin factory with an identity: cached scans are keyed by its id and
  * version, so bump the version whenever the sampler's estimates change.
  */
-export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '2', () => createCompressionSampler());
+export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '3', () => createCompressionSampler());

@@ -6,6 +6,7 @@
  * is after − before (negative = smaller).
  */
 import { z } from 'zod';
+import { ColdStartDiffSchema } from '../cold-start/diff.js';
 import { PACKAGE_MANAGERS } from '../report-schema.js';
 import { BudgetResultSchema } from '../budgets/budget-schema.js';
 
@@ -207,6 +208,8 @@ export const DiffReportSchema = z.object({
   packages: PackagesDiffSchema,
   paths: PathsDiffSchema,
   findings: FindingsDiffSchema,
+  /** Per side: size, compressed, pull (fetch only), cold start; and the update's bytes and time (estimates). */
+  coldStart: ColdStartDiffSchema.optional(),
   warnings: z.array(z.string()),
   /** `diff --budget`: the after image checked against the budgets, with before as the baseline. */
   budgets: BudgetResultSchema.optional(),

@@ -5,6 +5,8 @@
  */
 import type { Finding, LayerReport, PackageReport, Report } from '../report-schema.js';
 import { VERSION } from '../version.js';
+import { diffColdStart } from '../cold-start/diff.js';
+import { BUILTIN_PULL_PROFILES, DEFAULT_PULL_PROFILE, type PullProfile } from '../cold-start/profile.js';
 import {
   DIFF_SCHEMA_VERSION,
   type CategoryDelta,
@@ -34,6 +36,8 @@ export interface DiffOptions {
   directoryDepth?: number | undefined;
   before?: DiffSideInfo | undefined;
   after?: DiffSideInfo | undefined;
+  /** Profile of the cold-start table (default: the after report's, at the diff's bandwidth). */
+  pullProfile?: PullProfile | undefined;
 }
 
 const DEFAULT_BANDWIDTH = 1e9;
@@ -74,6 +78,11 @@ export function diffReports(before: Report, after: Report, options: DiffOptions 
     packages: diffPackages(before, after),
     paths: diffPaths(before, after, options.topPaths ?? 100, options.directoryDepth ?? 3),
     findings: diffFindings(before, after),
+    coldStart: diffColdStart(
+      before,
+      after,
+      options.pullProfile ?? { ...(after.coldStart?.profile ?? before.coldStart?.profile ?? BUILTIN_PULL_PROFILES[DEFAULT_PULL_PROFILE]!), bandwidthBitsPerSecond: bw },
+    ),
     warnings,
   };
 }

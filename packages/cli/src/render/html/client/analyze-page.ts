@@ -1,5 +1,5 @@
 /** The analyze page: summary cards, treemap, layers, findings (fixes whole), categories, packages. */
-import type { CategoryReport, DirectoryReport, Finding, LayerReport, PackageReport } from '@imgsize/core';
+import type { CategoryReport, ColdStartReport, DirectoryReport, Finding, LayerReport, PackageReport } from '@imgsize/core';
 import type { AnalyzePageData } from './data.js';
 import { h } from './dom.js';
 import { cleanInstruction, clip, fmtBandwidth, fmtBytes, fmtCount, fmtPct, fmtSeconds } from './format.js';
@@ -61,8 +61,11 @@ export function analyzePage(data: AnalyzePageData): void {
         small: sm.contentBytes ? fmtPct(sm.wastedBytes / sm.contentBytes) : '',
         detail: `overwritten ${fmtBytes(sm.overwrittenBytes)}, deleted ${fmtBytes(sm.deletedBytes)}`,
       }),
+      r.coldStart
+        ? card({ label: 'Est. cold start', kind: 'compressed', value: fmtSeconds(r.coldStart.totalSeconds), detail: coldStartDetail(r.coldStart) })
+        : null,
       card({
-        label: 'Est. pull time',
+        label: 'Est. pull time (fetch only)',
         kind: 'compressed',
         value: pull ? fmtSeconds(pull.seconds) : sm.pullSeconds !== undefined ? fmtSeconds(sm.pullSeconds) : '?',
         detail: pull ? `at ${fmtBandwidth(pull.bandwidthBitsPerSecond)}; after fixes ${fmtSeconds(pull.afterFixesSeconds)}` : '',
@@ -286,4 +289,14 @@ export function analyzePage(data: AnalyzePageData): void {
 
   warnings(r.warnings);
   footer(r.tool.version);
+}
+
+/** "fetch 67 s · inflate 151 s (bottleneck) · unpack 38 s · docker profile": an estimate's breakdown. */
+function coldStartDetail(c: ColdStartReport): string {
+  const stages = [
+    ['fetch', 'fetch', c.fetchSeconds],
+    ['decompress', 'inflate', c.decompressSeconds],
+    ['unpack', 'unpack', c.unpackSeconds],
+  ] as const;
+  return `${stages.map(([k, label, sec]) => `${label} ${fmtSeconds(sec)}${c.bottleneck === k ? ' (bottleneck)' : ''}`).join(' \u00b7 ')} \u00b7 ${c.profile.name} profile`;
 }

@@ -49,7 +49,15 @@ export function diffPage(data: DiffPageData): void {
       dcard('Compressed', 'compressed', c, fmtBytes, c.beforeExact && c.afterExact ? 'exact' : 'estimated'),
       dcard('Visible', 'uncompressed', t.visibleBytes, fmtBytes),
       dcard('Wasted', 'uncompressed', t.wastedBytes, fmtBytes),
-      dcard('Est. pull time', 'compressed', t.pullSeconds, fmtSeconds, `at ${fmtBandwidth(t.bandwidthBitsPerSecond)}`),
+      dcard('Est. pull time (fetch only)', 'compressed', t.pullSeconds, fmtSeconds, `at ${fmtBandwidth(t.bandwidthBitsPerSecond)}`),
+      d.coldStart
+        ? card({
+            label: 'Est. cold start',
+            kind: 'compressed',
+            value: `${fmtSeconds(d.coldStart.before.coldStartSeconds)} \u2192 ${fmtSeconds(d.coldStart.after.coldStartSeconds)}`,
+            detail: `update from before: ${d.coldStart.update.compressedBytes === null ? '?' : fmtBytes(d.coldStart.update.compressedBytes)} compressed, ready in ${fmtSeconds(d.coldStart.update.coldStartSeconds)} \u00b7 ${d.coldStart.profile.name} profile`,
+          })
+        : null,
       card({
         label: 'New layers to pull',
         kind: 'compressed',

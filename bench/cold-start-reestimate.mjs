@@ -1,0 +1,87 @@
+// Re-estimates the rows of bench/cold-start.mjs runs with the current model and profiles, without
+// pulling again: the measured times stay, each row's calibration (its profile's `source` line,
+// recorded per row) and link rate are reused, each image's layers come from imgsize's analyze
+// report of the pushed image (layer cache: fast).
+//
+//   node bench/cold-start-reestimate.mjs results.json [more.json…]   (prints the Markdown table)
+//
+// IMGSIZE_ROOT points at a built checkout to take the model from (default: this repository).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = process.env.IMGSIZE_ROOT ?? new URL('..', import.meta.url).pathname;
+const core = await import(join(ROOT, 'packages/core/dist/index.js'));
+const CLI = join(ROOT, 'packages/cli/dist/main.js');
+const env = Object.fromEntries(
+  readFileSync('/tmp/imgsize-services/env', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+const REG = env.IMGSIZE_REGISTRY;
+
+/** Engine → overrides of the calibrated rates (see docs/COLD-START.md, "Profiles"). */
+const ENGINE = {
+  docker: ['gzip-concurrent=true'],
+  ctr: ['concurrency=0', 'unpack-start=after-all-fetched', 'gzip-concurrent=false'],
+};
+
+/** The calibrated profile back from its `source` line. */
+function profileFrom(source, engine) {
+  const mb = (re) => Number(re.exec(source)?.[1]) * 1e6;
+  const gzip = mb(/zlib inflate (\d+) MB\/s/);
+  const zstd = mb(/zstd -d (\d+) MB\/s/) || core.BUILTIN_PULL_PROFILES.docker.inflateBytesPerSecond.zstd;
+  const sha = mb(/sha256 (\d+) MB\/s/);
+  const file = mb(/file writes (\d+) MB\/s/);
+  const perEntry = Number(/([\d.]+) µs per entry/.exec(source)?.[1]) / 1e6;
+  const base = {
+    ...core.BUILTIN_PULL_PROFILES.docker,
+    name: 'calibrated',
+    inflateBytesPerSecond: { gzip, zstd },
+    writeBytesPerSecond: 1 / (1 / sha + 1 / file),
+    perEntrySeconds: perEntry,
+    source,
+  };
+  return core.applyProfileOverrides(core.parsePullProfile(base, 'calibration'), ENGINE[engine], { bits: Number, bytes: Number });
+}
+
+const reports = new Map();
+function layersOf(image, codec) {
+  const key = `${image}:${codec}`;
+  if (!reports.has(key)) {
+    const r = JSON.parse(execFileSync('node', [CLI, 'analyze', `registry://${REG}/coldstart/${key}`, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 30 }));
+    reports.set(key, r);
+  }
+  return reports.get(key);
+}
+
+const rows = process.argv.slice(2).flatMap((f) => JSON.parse(readFileSync(f, 'utf8')));
+const fmt = (s) => (s === null || s === undefined ? '—' : s < 10 ? s.toFixed(2) : s.toFixed(1));
+const out = [
+  '| image | layers | engine | link (rate used) | compressed GB | tar GB | fetch only s | estimate s | bottleneck (critical path: fetch/inflate/unpack %) | measured s | error |',
+  '|---|---|---|---|---:|---:|---:|---:|---|---:|---:|',
+];
+const errors = [];
+for (const r of rows) {
+  if (r.measuredSeconds === null) {
+    out.push(`| ${r.image} | ${r.codec} | ${r.engine} | ${r.link} | | | | | | not supported | ${r.error.slice(0, 80)} |`);
+    continue;
+  }
+  const report = layersOf(r.image, r.codec);
+  const profile = { ...profileFrom(r.calibration, r.engine), bandwidthBitsPerSecond: r.bandwidthBitsPerSecond };
+  const e = core.buildColdStart(report.layers, profile);
+  const err = (e.totalSeconds - r.measuredSeconds) / r.measuredSeconds;
+  errors.push({ ...r, estimate: e.totalSeconds, err });
+  const pct = (x) => Math.round(x * 100);
+  out.push(
+    `| ${r.image} | ${r.codec} | ${r.engine} | ${r.link} (${(r.bandwidthBitsPerSecond / 1e9).toFixed(2)} Gbps) | ${(report.summary.compressedBytes / 1e9).toFixed(2)} | ${(report.summary.tarBytes / 1e9).toFixed(2)} | ${fmt((report.summary.compressedBytes * 8) / r.bandwidthBitsPerSecond)} | ${fmt(e.totalSeconds)} | ${e.bottleneck} (${pct(e.shares.fetch)}/${pct(e.shares.decompress)}/${pct(e.shares.unpack)}) | ${fmt(r.measuredSeconds)} | ${err > 0 ? '+' : ''}${Math.round(err * 100)}% |`,
+  );
+}
+process.stdout.write(`${out.join('\n')}\n`);
+const within = errors.filter((x) => Math.abs(x.err) <= 0.2).length;
+process.stdout.write(`\n${within} of ${errors.length} measured pulls within ±20%.\n`);
+for (const eng of ['docker', 'ctr']) {
+  const xs = errors.filter((x) => x.engine === eng).map((x) => x.err).sort((a, b) => a - b);
+  if (xs.length) process.stdout.write(`${eng}: median error ${Math.round(xs[Math.floor(xs.length / 2)] * 100)}%, range ${Math.round(xs[0] * 100)}% … ${Math.round(xs[xs.length - 1] * 100)}%\n`);
+}

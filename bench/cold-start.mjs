@@ -1,0 +1,377 @@
+// Cold-start benchmark (issue 13): real pulls into an empty store, against imgsize's estimate.
+//
+//   pnpm imgsize --version >/dev/null && node bench/cold-start.mjs [--quick]
+//
+// Options: --quick (debian-minbase at loopback only), --only=<name,…> (a subset of the images).
+// 1. Images (cached in $COLDSTART_DIR, default /var/tmp/imgsize-coldstart): the synthetic naive
+//    ML image at --scale 9 (1.09 GB of layer tars), and two Debian bookworm images built by the real dockerd
+//    (test/services) from the debootstrap'd rootfs of test/real-image: "debian-minbase" (FROM scratch,
+//    ADD the rootfs) and "debian-build" (the real-image test's image: build-essential, python3).
+//    Each is pushed by `docker push` (gzip layers) to the local CNCF registry, and re-pushed with
+//    its layers recompressed by `zstd -3` under an OCI manifest (same diffIDs and config).
+// 2. `imgsize calibrate --dir <pull data root>` on this machine; its profile drives every estimate.
+// 3. Pulls, each into an empty store: `docker pull` on a private dockerd (overlay2, own data root
+//    and socket) and `ctr image pull` on a private containerd (overlayfs), at loopback speed and
+//    through bench/rate-proxy.mjs at 1 Gbps and 200 Mbps.
+// 4. The estimate of each: imgsize's analyze report of the pushed image (registry source: exact
+//    compressed sizes and codecs) re-estimated with the calibrated profile, the engine's
+//    concurrency/unpack order and the link's bandwidth (loopback: measured by fetching the blobs
+//    with curl, 3 at a time).
+// Prints the Markdown table for BENCHMARKS.md and writes $COLDSTART_DIR/results.json.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const CLI = join(ROOT, 'packages/cli/dist/main.js');
+const core = await import(join(ROOT, 'packages/core/dist/index.js'));
+const OUT = process.env.COLDSTART_DIR ?? '/var/tmp/imgsize-coldstart';
+const QUICK = process.argv.includes('--quick');
+// --only name,name: a subset of the images (e.g. --only debian-minbase,debian-build).
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+mkdirSync(OUT, { recursive: true });
+
+const env = Object.fromEntries(
+  readFileSync('/tmp/imgsize-services/env', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
+const REG = env.IMGSIZE_REGISTRY;
+const BUILD = env.IMGSIZE_DOCKER_HOST;
+const say = (s) => process.stderr.write(`[cold-start] ${s}\n`);
+const run = (cmd, args, o = {}) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...o });
+const dockerB = (...a) => run('docker', ['-H', BUILD, ...a]);
+
+// ---------------------------------------------------------------- registry helpers (HTTP API)
+function req(method, url, { headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const r = http.request(url, { method, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    if (body && typeof body.pipe === 'function') body.pipe(r);
+    else r.end(body);
+  });
+}
+const MANIFEST_ACCEPT = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+async function getManifest(repo, tag) {
+  const r = await req('GET', `http://${REG}/v2/${repo}/manifests/${tag}`, { headers: { accept: MANIFEST_ACCEPT } });
+  if (r.status !== 200) throw new Error(`manifest ${repo}:${tag}: HTTP ${r.status}`);
+  return JSON.parse(r.body.toString());
+}
+async function pushBlobFile(repo, file, digest, size) {
+  if ((await req('HEAD', `http://${REG}/v2/${repo}/blobs/${digest}`)).status === 200) return;
+  const start = await req('POST', `http://${REG}/v2/${repo}/blobs/uploads/`);
+  if (start.status !== 202) throw new Error(`upload start: HTTP ${start.status}`);
+  const loc = new URL(start.headers.location, `http://${REG}`);
+  loc.searchParams.set('digest', digest);
+  const put = await req('PUT', loc.href, { headers: { 'content-type': 'application/octet-stream', 'content-length': size }, body: createReadStream(file) });
+  if (put.status !== 201) throw new Error(`upload ${digest}: HTTP ${put.status} ${put.body}`);
+}
+
+// ---------------------------------------------------------------- 1. images
+function dockerLoadTag(tarPath) {
+  const out = dockerB('load', '-i', tarPath);
+  const m = /Loaded image(?: ID)?: (\S+)/.exec(out);
+  if (!m) throw new Error(`docker load: ${out}`);
+  return m[1];
+}
+
+async function ensurePushed(name, prepare) {
+  const repo = `coldstart/${name}`;
+  const have = await req('GET', `http://${REG}/v2/${repo}/manifests/gzip`, { headers: { accept: MANIFEST_ACCEPT } });
+  if (have.status !== 200) {
+    const local = await prepare();
+    dockerB('tag', local, `${REG}/${repo}:gzip`);
+    say(`docker push ${REG}/${repo}:gzip`);
+    dockerB('push', `${REG}/${repo}:gzip`);
+  }
+  // zstd twin: same config and diffIDs, layers recompressed with zstd -3 (BuildKit's default level).
+  const haveZ = await req('GET', `http://${REG}/v2/${repo}/manifests/zstd`, { headers: { accept: MANIFEST_ACCEPT } });
+  if (haveZ.status !== 200) {
+    const m = await getManifest(repo, 'gzip');
+    const layers = [];
+    for (const l of m.layers) {
+      const gz = join(OUT, 'blob.gz');
+      const zs = join(OUT, 'blob.zst');
+      const r = await req('GET', `http://${REG}/v2/${repo}/blobs/${l.digest}`);
+      writeFileSync(gz, r.body);
+      run('sh', ['-c', `gzip -dc ${gz} | zstd -3 -q -T1 -c > ${zs}`]);
+      const digest = `sha256:${createHash('sha256').update(readFileSync(zs)).digest('hex')}`;
+      const size = statSync(zs).size;
+      await pushBlobFile(repo, zs, digest, size);
+      layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest, size });
+      rmSync(gz);
+      rmSync(zs);
+    }
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { ...m.config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+      layers,
+    };
+    const put = await req('PUT', `http://${REG}/v2/${repo}/manifests/zstd`, {
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: JSON.stringify(manifest),
+    });
+    if (put.status !== 201) throw new Error(`manifest zstd: HTTP ${put.status} ${put.body}`);
+    say(`pushed ${repo}:zstd (${layers.length} layers recompressed with zstd -3)`);
+  }
+  return repo;
+}
+
+const IMAGES = [
+  {
+    // --scale 9: 1.09 GB of layer tars (the full image is 14.8 GB shipped).
+    name: 'naive-ml-s9',
+    prepare: () => {
+      const tar = join(OUT, 'naive-s9.tar');
+      if (!existsSync(tar)) run('pnpm', ['-s', 'exec', 'tsx', 'fixtures/images/cli.ts', 'naive-ml', tar, '--scale', '9'], { cwd: ROOT, stdio: 'inherit' });
+      return dockerLoadTag(tar);
+    },
+  },
+  {
+    name: 'debian-minbase',
+    prepare: () => {
+      const base = '/var/tmp/imgsize-test/base-bookworm-minbase-v1.tar';
+      if (!existsSync(base)) run('bash', [join(ROOT, 'test/real-image/build-base.sh')], { stdio: 'inherit' });
+      const ctx = join(OUT, 'ctx-minbase');
+      mkdirSync(ctx, { recursive: true });
+      copyFileSync(base, join(ctx, 'base.tar'));
+      writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nADD base.tar /\nCMD ["bash"]\n');
+      dockerB('build', '-q', '-t', 'coldstart-debian-minbase:latest', ctx);
+      rmSync(ctx, { recursive: true });
+      return 'coldstart-debian-minbase:latest';
+    },
+  },
+  {
+    name: 'debian-build',
+    prepare: () => {
+      const saved = '/var/tmp/imgsize-test/image-46b6205bfea2.tar';
+      if (!existsSync(saved)) throw new Error(`${saved} missing: run test/real-image/debian-image.test.ts once (it builds and caches the image)`);
+      return dockerLoadTag(saved);
+    },
+  },
+];
+
+// ---------------------------------------------------------------- 2. engines
+const PULL_DOCKER_SOCK = '/tmp/imgsize-coldstart-docker.sock';
+const PULL_CTRD_SOCK = '/tmp/imgsize-coldstart-containerd.sock';
+const DATA = join(OUT, 'pull');
+const started = [];
+
+async function waitFor(what, f, seconds = 60) {
+  for (let i = 0; i < seconds * 4; i++) {
+    if (f()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not start`);
+}
+
+async function startDockerd() {
+  mkdirSync(join(DATA, 'docker'), { recursive: true });
+  rmSync(PULL_DOCKER_SOCK, { force: true });
+  const p = spawn(
+    'dockerd',
+    [
+      '--storage-driver=overlay2',
+      '--data-root', join(DATA, 'docker/data'),
+      '--exec-root', '/tmp/imgsize-coldstart-docker-exec',
+      '--pidfile', '/tmp/imgsize-coldstart-docker.pid',
+      '--iptables=false', '--ip-masq=false', '--ip-forward=false', '--bridge=none',
+      '--log-level=warn',
+      '-H', `unix://${PULL_DOCKER_SOCK}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'], detached: true },
+  );
+  started.push(p);
+  await waitFor('dockerd', () => spawnSync('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'info'], { stdio: 'ignore' }).status === 0);
+}
+
+async function startContainerd() {
+  const dir = join(DATA, 'containerd');
+  mkdirSync(dir, { recursive: true });
+  const cfg = join(dir, 'config.toml');
+  writeFileSync(cfg, `version = 2\nroot = "${join(dir, 'root')}"\nstate = "/tmp/imgsize-coldstart-containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${PULL_CTRD_SOCK}"\n`);
+  rmSync(PULL_CTRD_SOCK, { force: true });
+  const p = spawn('containerd', ['--config', cfg], { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
+  started.push(p);
+  await waitFor('containerd', () => spawnSync('ctr', ['-a', PULL_CTRD_SOCK, 'version'], { stdio: 'ignore' }).status === 0);
+}
+
+function stopAll() {
+  for (const p of started.reverse()) {
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => process.exit(130));
+
+const timed = (cmd, args) => {
+  spawnSync('sync');
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) return { error: (r.stderr || r.stdout).trim().split('\n').pop() };
+  return { seconds: s };
+};
+
+const ENGINES = {
+  docker: {
+    // dockerd inflates beside its docker-applyLayer unpacker process (docs/COLD-START.md).
+    profileOverrides: ['gzip-concurrent=true'],
+    empty: (ref) => {
+      spawnSync('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'rmi', '-f', ref], { stdio: 'ignore' });
+      const left = run('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'images', '-aq']).trim();
+      if (left) throw new Error(`docker store not empty: ${left}`);
+    },
+    pull: (ref) => timed('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'pull', '-q', ref]),
+  },
+  ctr: {
+    // ctr image pull (1.6): content.Fetch with no download limit, then unpack layer by layer.
+    profileOverrides: ['concurrency=0', 'unpack-start=after-all-fetched', 'gzip-concurrent=false'],
+    empty: (ref) => {
+      spawnSync('ctr', ['-a', PULL_CTRD_SOCK, '-n', 'bench', 'image', 'rm', '--sync', ref], { stdio: 'ignore' });
+      const left = run('ctr', ['-a', PULL_CTRD_SOCK, '-n', 'bench', 'snapshots', 'ls']).trim().split('\n').slice(1).filter(Boolean);
+      if (left.length) throw new Error(`containerd snapshots not empty: ${left.length}`);
+    },
+    pull: (ref) => timed('ctr', ['-a', PULL_CTRD_SOCK, '-n', 'bench', 'image', 'pull', '--plain-http', ref]),
+  },
+};
+
+// ---------------------------------------------------------------- 3. links
+async function startProxy(rate) {
+  const p = spawn('node', [join(ROOT, 'bench/rate-proxy.mjs'), '--target', REG, '--rate', rate], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  started.push(p);
+  const addr = await new Promise((resolve, reject) => {
+    p.stdout.once('data', (d) => resolve(/listening (\S+)/.exec(d.toString())[1]));
+    p.once('exit', () => reject(new Error('proxy exited')));
+  });
+  return { addr, stop: () => process.kill(p.pid, 'SIGTERM') };
+}
+
+/**
+ * What the link delivers now: the image's blobs fetched with curl, 3 at a time, straight from the
+ * registry (loopback) or through the proxy. On a loaded machine the proxy itself may not reach
+ * its nominal rate, so the estimate uses this achieved rate (the table shows both).
+ */
+async function linkBitsPerSecond(host, repo, manifest) {
+  const urls = manifest.layers.map((l) => `http://${host}/v2/${repo}/blobs/${l.digest}`);
+  const bytes = manifest.layers.reduce((s, l) => s + l.size, 0);
+  const t0 = performance.now();
+  run('sh', ['-c', `printf '%s\\n' ${urls.join(' ')} | xargs -P3 -n1 curl -sf -o /dev/null`]);
+  return (bytes * 8) / ((performance.now() - t0) / 1000);
+}
+
+// ---------------------------------------------------------------- main
+const results = [];
+/** engine/codec pairs that failed once (dockerd 20.10's graphdriver pull cannot apply zstd layers). */
+const unsupported = new Set();
+try {
+  const repos = [];
+  for (const img of QUICK ? IMAGES.slice(1, 2) : IMAGES.filter((i) => !ONLY || ONLY.includes(i.name))) repos.push({ name: img.name, repo: await ensurePushed(img.name, img.prepare) });
+
+  await startDockerd();
+  let ctrOk = true;
+  try {
+    await startContainerd();
+  } catch (e) {
+    ctrOk = false;
+    say(`ctr skipped: ${e.message}`);
+  }
+
+  // Calibrated again before each image: the machine is shared, so its load (and wall-clock rates) drift.
+  const profilePath = join(OUT, 'calibrated-profile.json');
+  const calibrate = () => {
+    say('imgsize calibrate');
+    run('node', [CLI, 'calibrate', '--dir', DATA, '--output', profilePath, '--quiet', '--sample', '32MB']);
+    const p = JSON.parse(readFileSync(profilePath, 'utf8'));
+    say(p.source);
+    return p;
+  };
+
+  const links = QUICK ? [['loopback', null]] : [['loopback', null], ['1 Gbps', '1Gbps'], ['200 Mbps', '200Mbps']];
+  for (const { name, repo } of repos) {
+    const calibrated = calibrate();
+    for (const codec of ['gzip', 'zstd']) {
+      const ref = `${repo}:${codec}`;
+      say(`analyze registry://${REG}/${ref}`);
+      const report = JSON.parse(run('node', [CLI, 'analyze', `registry://${REG}/${ref}`, '--json', '--quiet', '--pull-profile', profilePath]));
+      const manifest = await getManifest(repo, codec);
+      for (const [link, rate] of links) {
+        const proxy = rate ? await startProxy(rate) : null;
+        const host = proxy ? proxy.addr : REG;
+        const nominal = rate ? Number(rate.replace('Gbps', 'e9').replace('Mbps', 'e6')) : null;
+        const achieved = await linkBitsPerSecond(host, repo, manifest);
+        // A shaped link never gives more than its rate; timer slack can make curl's figure a bit higher.
+        const bits = nominal === null ? achieved : Math.min(nominal, achieved);
+        for (const [engine, e] of Object.entries(ENGINES)) {
+          if (engine === 'ctr' && !ctrOk) continue;
+          if (unsupported.has(`${engine}/${codec}`)) continue;
+          const pullRef = `${host}/${ref}`;
+          e.empty(pullRef);
+          const m = e.pull(pullRef);
+          e.empty(pullRef);
+          const profile = core.applyProfileOverrides(calibrated, e.profileOverrides, { bits: Number, bytes: Number });
+          // (re-estimate later runs' rows with bench/cold-start-reestimate.mjs when the model changes)
+          const est = core.buildColdStart(report.layers, { ...profile, bandwidthBitsPerSecond: bits });
+          const row = {
+            loadAverage: (await import('node:os')).loadavg()[0],
+            calibration: calibrated.source,
+            image: name,
+            codec,
+            engine,
+            link,
+            bandwidthBitsPerSecond: bits,
+            nominalBitsPerSecond: nominal,
+            achievedBitsPerSecond: achieved,
+            compressedBytes: report.summary.compressedBytes,
+            uncompressedBytes: report.summary.tarBytes,
+            estimateSeconds: est.totalSeconds,
+            fetchOnlySeconds: ((report.summary.compressedBytes ?? 0) * 8) / bits,
+            bottleneck: est.bottleneck,
+            shares: est.shares,
+            stages: { fetch: est.fetchSeconds, decompress: est.decompressSeconds, unpack: est.unpackSeconds },
+            measuredSeconds: m.seconds ?? null,
+            error: m.error ?? null,
+          };
+          results.push(row);
+          if (m.error && codec === 'zstd') unsupported.add(`${engine}/${codec}`);
+          say(
+            `${name} ${codec} ${engine} ${link}: estimate ${est.totalSeconds.toFixed(1)} s (${est.bottleneck}), measured ${m.seconds === undefined ? `failed: ${m.error}` : `${m.seconds.toFixed(1)} s`}`,
+          );
+        }
+        proxy?.stop();
+      }
+    }
+  }
+} finally {
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  stopAll();
+}
+
+const fmt = (s) => (s === null ? '—' : s < 10 ? s.toFixed(2) : s.toFixed(1));
+const gb = (b) => (b / 1e9).toFixed(2);
+const lines = [
+  '| image | layers | engine | link | compressed GB | uncompressed GB | fetch only s | estimate s (bottleneck: fetch/inflate/unpack share) | measured s | error | load |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+];
+for (const r of results) {
+  const err = r.measuredSeconds === null ? `pull failed: ${r.error}` : `${(((r.estimateSeconds - r.measuredSeconds) / r.measuredSeconds) * 100).toFixed(0)}%`;
+  const sh = `${Math.round(r.shares.fetch * 100)}/${Math.round(r.shares.decompress * 100)}/${Math.round(r.shares.unpack * 100)}`;
+  lines.push(
+    `| ${r.image} | ${r.codec} | ${r.engine} | ${r.link} (${(r.bandwidthBitsPerSecond / 1e9).toFixed(2)} Gbps achieved) | ${gb(r.compressedBytes)} | ${gb(r.uncompressedBytes)} | ${fmt(r.fetchOnlySeconds)} | ${fmt(r.estimateSeconds)} (${r.bottleneck}: ${sh}) | ${fmt(r.measuredSeconds)} | ${err} | ${r.loadAverage.toFixed(0)} |`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,204 @@
+/**
+ * `imgsize calibrate`: measures this machine's rates for the cold-start model and returns them
+ * as a pull profile (the CLI stores it in the XDG config dir). I/O, not pure: it reads sample
+ * files from /usr, runs zlib and the `zstd` command, and writes files under `dir`.
+ *
+ * - gzip: zlib inflate of a gzip -6 stream of the sample, uncompressed bytes out per second.
+ * - zstd: `zstd -d` of a zstd -3 stream of the sample (the command's own start-up subtracted).
+ * - write: an unpacker's serial work per byte: sha256 (the diffID check) + writing files of the
+ *   sample's sizes into `dir`; per entry: creating, chmod-ing and timestamping small files.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync, chmodSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ImgsizeError } from '../errors.js';
+import { BUILTIN_PULL_PROFILES, type PullProfile } from './profile.js';
+import { BUILDKIT_ZSTD_LEVEL } from './zstd-size.js';
+
+/** Options of a calibration run. */
+export interface CalibrateOptions {
+  /** Directory to measure file writes in (the disk images unpack to; default the OS temp dir). */
+  dir: string;
+  /** Bytes of sample content (default 64 MiB). */
+  sampleBytes?: number | undefined;
+  /** Small files created for the per-entry cost (default 4000). */
+  entries?: number | undefined;
+  /** Base profile for the fields calibration does not measure (default `docker`). */
+  base?: PullProfile | undefined;
+  /** Where the sample is read from (default /usr/lib, /usr/share, /usr/bin). */
+  sampleRoots?: readonly string[] | undefined;
+  onProgress?: ((step: string) => void) | undefined;
+}
+
+/** The measured rates, next to the profile built from them. */
+export interface CalibrationResult {
+  profile: PullProfile;
+  measured: {
+    gzipInflateBytesPerSecond: number;
+    zstdDecompressBytesPerSecond: number | null;
+    sha256BytesPerSecond: number;
+    fileWriteBytesPerSecond: number;
+    perEntrySeconds: number;
+    sampleBytes: number;
+    gzipRatio: number;
+  };
+}
+
+const MiB = 1024 * 1024;
+
+/** Reads up to `limit` bytes of real files (libraries, binaries, text) as a representative layer sample. */
+export function collectSample(roots: readonly string[], limit: number): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  const walk = (dir: string, depth: number, cap: number): void => {
+    if (total >= cap || depth > 6) return;
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (total >= cap) return;
+      const p = join(dir, n);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p, depth + 1, cap);
+      else if (st.isFile() && st.size > 0 && st.size <= 16 * MiB) {
+        try {
+          const b = readFileSync(p);
+          const take = b.subarray(0, Math.min(b.length, cap - total));
+          parts.push(take);
+          total += take.length;
+        } catch {
+          // unreadable: skip
+        }
+      }
+    }
+  };
+  // An equal share from each root, so the sample mixes machine code and text.
+  const per = Math.ceil(limit / Math.max(1, roots.length));
+  for (const r of roots) walk(r, 0, Math.min(limit, total + per));
+  if (total < limit) walk('/usr', 0, limit);
+  return Buffer.concat(parts, total);
+}
+
+/** Best of `n` timings of `f` (seconds): the machine's rate, not its noise. */
+function best(n: number, f: () => void): number {
+  let b = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    f();
+    b = Math.min(b, (performance.now() - t0) / 1000);
+  }
+  return b;
+}
+
+/** Measures this machine and returns a calibrated profile (see the module comment). */
+export function calibrate(options: CalibrateOptions): CalibrationResult {
+  const limit = options.sampleBytes ?? 64 * MiB;
+  const progress = options.onProgress ?? (() => {});
+  const base = options.base ?? BUILTIN_PULL_PROFILES.docker!;
+  progress('reading a sample of /usr');
+  const sample = collectSample(options.sampleRoots ?? ['/usr/lib', '/usr/share', '/usr/bin'], limit);
+  if (sample.length < MiB) throw new ImgsizeError('E_IO', `calibrate: could only read ${sample.length} bytes of sample files`);
+
+  progress('gzip inflate (zlib)');
+  const gz = gzipSync(sample, { level: 6 });
+  const tGzip = best(3, () => gunzipSync(gz));
+
+  progress('zstd decompress');
+  let zstdRate: number | null = null;
+  const work = mkdtempSync(join(options.dir, 'imgsize-calibrate-'));
+  try {
+    const zin = join(work, 'sample.zst');
+    const c = spawnSync('zstd', [`-${BUILDKIT_ZSTD_LEVEL}`, '-q', '-c', '--no-progress'], { input: sample, maxBuffer: sample.length * 2 });
+    if (!c.error && c.status === 0) {
+      writeFileSync(zin, c.stdout);
+      const empty = join(work, 'empty.zst');
+      writeFileSync(empty, spawnSync('zstd', ['-q', '-c'], { input: Buffer.alloc(0) }).stdout);
+      // -t decompresses (and checks) without writing: the decoder's own rate.
+      const run = (f: string) => () => spawnSync('zstd', ['-t', '-q', f], { stdio: 'ignore' });
+      const t = best(3, run(zin)) - best(3, run(empty));
+      if (t > 0) zstdRate = sample.length / t;
+    }
+
+    progress('sha256 (diffID check)');
+    const tSha = best(3, () => createHash('sha256').update(sample).digest());
+
+    progress(`file writes in ${options.dir}`);
+    // Write the sample as files of the sizes a layer holds (1 MiB pieces), then fsync each, as
+    // the kernel must eventually write them; the best of 2 rounds.
+    const files = join(work, 'files');
+    const tWrite = best(2, () => {
+      rmSync(files, { recursive: true, force: true });
+      mkdirSync(files);
+      const fds: number[] = [];
+      for (let off = 0, i = 0; off < sample.length; off += MiB, i++) {
+        const fd = openSync(join(files, `f${i}`), 'w');
+        writeSync(fd, sample, off, Math.min(MiB, sample.length - off));
+        fds.push(fd);
+      }
+      for (const fd of fds) {
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+    });
+
+    progress('per-entry cost');
+    const n = options.entries ?? 4000;
+    const small = Buffer.alloc(1);
+    const entriesDir = join(work, 'entries');
+    const when = new Date('2024-01-01T00:00:00Z');
+    const tEntries = best(2, () => {
+      rmSync(entriesDir, { recursive: true, force: true });
+      mkdirSync(entriesDir);
+      for (let d = 0; d < n / 100; d++) mkdirSync(join(entriesDir, `d${d}`));
+      for (let i = 0; i < n; i++) {
+        const p = join(entriesDir, `d${Math.floor(i / 100)}`, `f${i}`);
+        writeFileSync(p, small);
+        chmodSync(p, 0o644);
+        utimesSync(p, when, when);
+      }
+    });
+
+    const gzipRate = sample.length / tGzip;
+    const shaRate = sample.length / tSha;
+    const fileRate = sample.length / tWrite;
+    const perEntry = tEntries / n;
+    // The unpacker's serial work per byte: hash it, then write it.
+    const writeRate = 1 / (1 / shaRate + 1 / fileRate);
+    const mb = (x: number): string => `${(x / 1e6).toFixed(0)} MB/s`;
+    const profile: PullProfile = {
+      ...base,
+      name: 'calibrated',
+      inflateBytesPerSecond: { gzip: gzipRate, zstd: zstdRate ?? base.inflateBytesPerSecond.zstd },
+      writeBytesPerSecond: writeRate,
+      perEntrySeconds: perEntry,
+      source:
+        `imgsize calibrate ${new Date().toISOString().slice(0, 10)} on this machine: zlib inflate ${mb(gzipRate)}, ` +
+        `zstd -d ${zstdRate === null ? 'not measured (no zstd command; default kept)' : mb(zstdRate)}, sha256 ${mb(shaRate)}, ` +
+        `file writes ${mb(fileRate)} in ${options.dir}, ${(perEntry * 1e6).toFixed(1)} µs per entry; ` +
+        `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs (wall-clock rates: contention lowers them); ` +
+        `concurrency and unpack order from the ${base.name} profile`,
+    };
+    return {
+      profile,
+      measured: {
+        gzipInflateBytesPerSecond: gzipRate,
+        zstdDecompressBytesPerSecond: zstdRate,
+        sha256BytesPerSecond: shaRate,
+        fileWriteBytesPerSecond: fileRate,
+        perEntrySeconds: perEntry,
+        sampleBytes: sample.length,
+        gzipRatio: gz.length / sample.length,
+      },
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

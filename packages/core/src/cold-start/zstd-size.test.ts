@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { generateBytes } from '../../../../fixtures/images/index.js';
+import { makeTar } from '../../../../test/helpers/tar.js';
+import { scanLayerStream } from '../layer-scan.js';
+import { createCompressionSampler } from '../attribution/compressed-size.js';
+import { createZstdRatioSampler, zstdCompressedLength } from './zstd-size.js';
+
+const hasZstdCli = spawnSync('zstd', ['--version']).status === 0;
+const gen = (seed: string, size: number, kind: 'text' | 'binary' | 'random'): Buffer => Buffer.concat([...generateBytes(seed, size, kind)]);
+
+describe.skipIf(!hasZstdCli && process.env.CI !== 'true')('zstd what-if size (oracle: the zstd command)', () => {
+  it('zstdCompressedLength is the length of `zstd -3` output', () => {
+    const b = gen('zl', 300_000, 'text');
+    const cli = spawnSync('zstd', ['-3', '-q', '-c'], { input: b }).stdout.length;
+    expect(zstdCompressedLength(b, 3)).toBe(cli);
+  });
+
+  it('the ratio sampler keeps a bounded systematic subsample', () => {
+    const s = createZstdRatioSampler(64 * 1024);
+    for (let i = 0; i < 100; i++) s.add(gen(`p${i}`, 8 * 1024, i % 2 ? 'text' : 'binary'));
+    const r = s.ratio(6)!;
+    expect(r).toBeGreaterThan(0.5);
+    expect(r).toBeLessThan(1.5);
+  });
+
+  it('a layer’s estimated zstd size is within 6% of `zstd -3` of the layer tar', async () => {
+    const files = [
+      ...Array.from({ length: 60 }, (_, i) => ({ path: `usr/lib/python3/m${i}.py`, content: gen(`t${i}`, 20_000 + i * 300, 'text') })),
+      ...Array.from({ length: 6 }, (_, i) => ({ path: `usr/lib/libx${i}.so.1`, content: gen(`b${i}`, 1_500_000, 'binary') })),
+      { path: 'opt/model.safetensors', content: gen('w', 3_000_000, 'random') },
+    ];
+    const tar = await makeTar(files.map((f) => ({ name: f.path, content: f.content })));
+    const scan = await scanLayerStream(Readable.from([tar]), 'none', { plugins: [() => createCompressionSampler()] });
+    const actual = spawnSync('zstd', ['-3', '-q', '-c'], { input: tar, maxBuffer: 64 << 20 }).stdout.length;
+    expect(scan.estimatedZstdBytes).toBeDefined();
+    expect(Math.abs(scan.estimatedZstdBytes! / actual - 1)).toBeLessThan(0.06);
+    // And it is not just the gzip size relabelled: on this content zstd -3 and gzip -6 differ.
+    const gz = gzipSync(tar, { level: 6 }).length;
+    expect(Math.abs(scan.estimatedZstdBytes! / gz - actual / gz)).toBeLessThan(0.06);
+  });
+});
