@@ -4,6 +4,7 @@
  * The same bytes give the same LayerScan whichever walker (stream or positional) read them.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './model.js';
 import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
@@ -15,10 +16,21 @@ import { tarLimitsOf } from './tar/types.js';
 import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
 import { isMetadataPath } from './metadata-paths.js';
 
+/** Positional reads of one file's payload (fast path only): up to `length` bytes at `offset`. */
+export interface PayloadAccess {
+  read(offset: number, length: number): Buffer;
+}
+
 /** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
 export interface LayerScanPlugin {
-  /** Payload ranges of this regular file the plugin wants, or null. */
-  want(entry: ScannedEntry, index: number): readonly ByteRange[] | null;
+  /** Names what the plugin records (cache identity, with `version`). */
+  id?: string | undefined;
+  version?: number | undefined;
+  /**
+   * Payload ranges of this regular file the plugin wants, or null. On the fast path `access`
+   * reads any part of the payload right away (synchronously, before the walk moves on).
+   */
+  want(entry: ScannedEntry, index: number, access?: PayloadAccess): readonly ByteRange[] | null;
   data(index: number, offset: number, chunk: Buffer): void;
   entryEnd(index: number): void;
   /** Called once at the end; may fill `csize` and `estimatedCompressedBytes`. */
@@ -70,8 +82,11 @@ interface Consumer {
   end(): void;
 }
 
-/** Builds the TarVisitor for one layer and turns the walk result into a LayerScan. */
-export function createLayerVisitor(options: LayerScanOptions = {}): {
+/**
+ * Builds the TarVisitor for one layer and turns the walk result into a LayerScan. `readAt` reads
+ * the tar stream at any offset (fast path): plugins then get positional access to payloads.
+ */
+export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (position: number, length: number) => Buffer): {
   visitor: TarVisitor;
   finish(walk: TarWalkResult): LayerScan;
 } {
@@ -135,8 +150,11 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
           });
         }
       }
+      const access: PayloadAccess | undefined = readAt && {
+        read: (offset, length) => readAt(h.offset + offset, Math.max(0, Math.min(length, h.size - offset))),
+      };
       for (const p of plugins) {
-        const r = p.want(entry, index);
+        const r = p.want(entry, index, access);
         if (r && r.length > 0) {
           consumers.push({ ranges: r, data: (o, c) => p.data(index, o, c), end: () => p.entryEnd(index) });
         }
@@ -285,7 +303,17 @@ export async function scanLayerStream(
 
 /** Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path). */
 export async function scanLayerRegion(fh: FileHandle, start: number, length: number, options: LayerScanOptions = {}): Promise<LayerScan> {
-  const { visitor, finish } = createLayerVisitor(options);
+  const readAt = (position: number, n: number): Buffer => {
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(n, length - position)));
+    let got = 0;
+    while (got < buf.length) {
+      const r = readSync(fh.fd, buf, got, buf.length - got, start + position + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return buf.subarray(0, got);
+  };
+  const { visitor, finish } = createLayerVisitor(options, readAt);
   const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal });
   return finish(walk);
 }

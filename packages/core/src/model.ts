@@ -62,6 +62,8 @@ export interface LayerScan {
   captured: CapturedFile[];
   /** Estimated gzip -6 size of the layer tar; undefined when no sampler ran. */
   estimatedCompressedBytes?: number | undefined;
+  /** Files with CUDA fat binaries (gpu/plugin.ts); undefined when that plugin did not run. */
+  gpu?: import('./gpu/plugin.js').GpuFileRecord[] | undefined;
   warnings: string[];
 }
 
