@@ -206,12 +206,12 @@ class ContainerParser {
     this.pos = start;
   }
 
-  /** Consumes what it needs of `chunk` (at file offset `at`); returns entries added. */
+  /** Consumes what it needs of `chunk` (at file offset `at`). */
   feed(at: number, chunk: Buffer, budget: { left: number }): void {
     const stop = at + chunk.length;
     while (!this.done && this.pos < stop) {
       if (this.pos < at) {
-        this.#fail('bytes missing');
+        this.#fail('bytes missing', this.pos);
         return;
       }
       const n = Math.min(this.#need - this.#fill, stop - this.pos);
