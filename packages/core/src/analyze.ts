@@ -10,6 +10,9 @@ import type { Limits } from './limits.js';
 import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
+import { createGpuInventoryPlugin } from './gpu/plugin.js';
+import { parseGpuTarget, type GpuTarget } from './gpu/gpu-names.js';
+import { buildGpuReport, gpuFindingRules } from './gpu/report.js';
 import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
 import { fileListOf } from './file-list.js';
 
@@ -36,7 +39,15 @@ export interface AnalyzeOptions {
   includeFiles?: boolean | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
+  /**
+   * GPUs the image is deployed on (`'sm_80,h100'`, `'none'` for CPU only; see parseGpuTarget):
+   * adds the finding for kernels only other GPUs use, or for the CUDA stack of a CPU deployment.
+   */
+  gpu?: GpuTarget | string | undefined;
 }
+
+/** Default scan plugins: the compression sampler and the GPU fatbin inventory. */
+const DEFAULT_PLUGINS = [function compressionSampler() { return createCompressionSampler(); }, function gpuInventory() { return createGpuInventoryPlugin(); }];
 
 /** Loads the image from `source` and returns its full report. */
 export async function analyzeImage(source: ImageSource, options: AnalyzeOptions = {}): Promise<Report> {
@@ -44,7 +55,7 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
     signal: options.signal,
     onProgress: options.onProgress,
     image: options.image,
-    scan: { ...options.scan, plugins: options.scan?.plugins ?? [() => createCompressionSampler()] },
+    scan: { ...options.scan, plugins: options.scan?.plugins ?? DEFAULT_PLUGINS },
     limits: options.limits,
     layerCache: options.layerCache,
   });
@@ -55,8 +66,9 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'gpu'> = {},
 ): Report {
+  const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
   const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
   const overlay = applyOverlay(
     image.layers.map((l) => l.scan.entries),
@@ -69,7 +81,9 @@ export function buildReport(
     bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
     rules: options.rules,
     historyMapping: mapping,
+    extraFindingRules: gpuFindingRules(gpuTarget),
   });
+  const gpu = buildGpuReport(attribution.analyzed, gpuTarget);
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });
@@ -160,6 +174,7 @@ export function buildReport(
     categories: attribution.categories,
     packages: attribution.packages,
     findings: attribution.findings,
+    ...(gpu && { gpu }),
     pull: attribution.pull,
     directories: attribution.directories,
     ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),

@@ -94,3 +94,10 @@ export {
   type AttributeOptions,
   type Attribution,
 } from './attribution/index.js';
+export { parseGpuTarget, gpuNames, smName, sassRunsOn, GPU_ARCHS, type GpuTarget } from './gpu/gpu-names.js';
+export { inspectElfAt, ElfStreamInspector, summarizeInventory, type ElfGpuInventory, type GpuFileSummary, type GpuArchTotals, type FatbinSectionInfo, type GpuInspectOptions } from './gpu/inventory.js';
+export { GPU_WARNING_CODES, FATBIN_SECTION_NAMES, type FatbinEntry, type FatbinKind, type GpuProblem, type GpuWarningCode, type ReadAt } from './gpu/fatbin.js';
+export { createGpuInventoryPlugin, GPU_PLUGIN_ID, GPU_PLUGIN_VERSION, type GpuFileRecord } from './gpu/plugin.js';
+export { GpuReportSchema, type GpuReport, type TorchBuild } from './gpu/schema.js';
+export { buildGpuReport, detectTorch, otherGpuBytes } from './gpu/report.js';
+export type { PayloadAccess } from './layer-scan.js';

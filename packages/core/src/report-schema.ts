@@ -5,6 +5,7 @@
  * (exact when `…Exact` says so, else estimated); every other size is uncompressed.
  */
 import { z } from 'zod';
+import { GpuReportSchema } from './gpu/schema.js';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -239,6 +240,8 @@ export const ReportSchema = z.object({
   categories: z.array(CategorySchema).optional(),
   packages: PackagesSchema.optional(),
   findings: z.array(FindingSchema).optional(),
+  /** CUDA fat binaries by architecture, torch build variant, GPU target (gpu/schema.ts). */
+  gpu: GpuReportSchema.optional(),
   pull: PullSchema.optional(),
   /** Biggest directories of the final filesystem (depth-limited, sizes rolled up). */
   directories: z.array(DirectorySchema).optional(),
