@@ -1,5 +1,5 @@
 /** `imgsize analyze <source>`: parse options → core analyzeImage → render. */
-import { evaluateBudgets, loadCategoryRules, parseBudgets, type BudgetResult, type Report } from '@imgsize/core';
+import { evaluateBudgets, loadCategoryRules, parseBudgets, parseGpuTarget, type BudgetResult, type Report } from '@imgsize/core';
 import { renderAnalyzeTerminal } from '../render/terminal.js';
 import { renderBudgetsTerminal } from '../render/budget.js';
 import { renderAnalyzeMarkdown } from '../render/markdown.js';
@@ -22,6 +22,9 @@ Options:
   --top <n>              rows per list (default 10 terminal, 25 markdown)
   --bandwidth <bw>       for pull-time estimates, e.g. 1Gbps (default), 200Mbps, 50MB/s
   --rules <file>         extra category rules (JSON; see docs/categories.md), tried before the defaults
+  --gpu <list>           GPUs the image is deployed on: architectures (sm_80, 8.6) or products
+                         (a100, h100, l4), comma-separated, or none (CPU only): GPU kernels
+                         only other GPUs use become a finding
   --include-files        add per-path data to the JSON report, for a later 'imgsize diff'
   --html <file>          also write a self-contained HTML report (treemap, layers, findings)
   --budget <file>        check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):
@@ -44,6 +47,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     budget: { type: 'string' },
     baseline: { type: 'string' },
     rules: { type: 'string' },
+    gpu: { type: 'string' },
     ...SOURCE_OPTIONS,
   });
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one <source>');
@@ -51,6 +55,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
   if (!['terminal', 'json', 'markdown'].includes(format)) throw new UsageError(`unknown --format "${format}" (terminal, json, markdown)`);
   const top = parseTop(values.top, format === 'markdown' ? 25 : 10);
   const bandwidth = values.bandwidth === undefined ? 1e9 : parseBandwidthOption(values.bandwidth as string);
+  const gpu = values.gpu === undefined ? undefined : parseGpuTarget(values.gpu as string);
   const budgetPath = values.budget as string | undefined;
   const baselineRef = values.baseline as string | undefined;
   if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
@@ -71,6 +76,7 @@ export async function runAnalyze(args: string[], ctx: CommandContext): Promise<n
     includeFiles: Boolean(values['include-files']) || values.html !== undefined,
     rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules as string, 'category rules')),
     limits: limitsFrom(values),
+    gpu,
   });
   let result: BudgetResult | undefined;
   if (budgets) {

@@ -16,6 +16,7 @@ import {
   type ImageSource,
   type LayerCache,
   type CategoryRule,
+  type GpuTarget,
   type Limits,
   type OpenSourceOptions,
   type Report,
@@ -115,6 +116,8 @@ export interface ReportInputOptions {
   layerCache?: LayerCache | undefined;
   /** Category rules (--rules), default DEFAULT_CATEGORY_RULES. */
   rules?: CategoryRule[] | undefined;
+  /** GPU target (--gpu), parsed. */
+  gpu?: GpuTarget | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
 }
@@ -148,6 +151,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       rules: o.rules,
       limits: o.limits,
       includeFiles: o.includeFiles,
+      gpu: o.gpu,
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {

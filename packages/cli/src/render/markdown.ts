@@ -9,6 +9,7 @@ import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSecond
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { formatBandwidth } from './terminal.js';
+import { gpuHeadline, renderGpuMarkdown } from './gpu.js';
 
 /** GitHub rejects comments over 65,536 characters; bytes ≥ characters, so bytes are checked. */
 export const MARKDOWN_LIMIT_BYTES = 64 * 1024;
@@ -171,6 +172,8 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
       ),
     );
   }
+
+  if (r.gpu) out.push(details(`GPU kernels: ${r.gpu.files > 0 ? gpuHeadline(r.gpu) : 'none'}`, renderGpuMarkdown(r, top, mdText).join('\n'), true));
 
   const layers = r.layers.slice(0, Math.max(top, 10));
   const hasCompressed = r.layers.some((l) => l.compressedBytes !== undefined);

@@ -6,6 +6,7 @@ import type { Report } from '@imgsize/core';
 import { cleanInstruction, formatBytes, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable } from './table.js';
+import { renderGpuTerminal } from './gpu.js';
 
 export interface TerminalOptions {
   width: number;
@@ -125,6 +126,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
       if (f.note) out.push(s.dim(`         note: ${truncateLine(safeText(f.note), o.width - 16)}`));
     }
   }
+
+  renderGpuTerminal(r, o, out);
 
   if (r.packages && r.packages.packages.length > 0) {
     h('Biggest packages (visible bytes, uncompressed)');

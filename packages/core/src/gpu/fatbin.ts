@@ -74,7 +74,7 @@ export interface FatbinContainerHeader {
 export function parseContainerHeader(buf: Buffer, off: number): FatbinContainerHeader | string {
   if (off + FATBIN_HEADER_BYTES > buf.length) return 'container header truncated';
   const magic = buf.readUInt32LE(off);
-  if (magic !== FATBIN_MAGIC && magic !== FATBIN_REL_MAGIC) return `bad container magic 0x${magic.toString(16).padStart(8, '0')}`;
+  if (magic !== FATBIN_MAGIC && magic !== FATBIN_REL_MAGIC) return 'no container magic';
   const version = buf.readUInt16LE(off + 4);
   if (version !== 1) return `unknown container version ${version}`;
   const headerBytes = buf.readUInt16LE(off + 6);
@@ -145,7 +145,7 @@ export function walkFatbinSection(read: ReadAt, start: number, size: number, sec
     out.containers++;
     let cend = off + ch.headerBytes + ch.bodyBytes;
     if (cend > end) {
-      out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)} claims ${ch.bodyBytes} bytes, past the end of the section` });
+      out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)} claims ${ch.headerBytes + ch.bodyBytes} bytes, past the end of the section` });
       cend = end;
     }
     let e = off + ch.headerBytes;
@@ -156,17 +156,17 @@ export function walkFatbinSection(read: ReadAt, start: number, size: number, sec
       }
       const buf = e === off + FATBIN_HEADER_BYTES && head.length >= FATBIN_HEADER_BYTES + FATBIN_ENTRY_BYTES ? head.subarray(FATBIN_HEADER_BYTES) : read(e, FATBIN_ENTRY_BYTES);
       if (e + FATBIN_ENTRY_BYTES > cend) {
-        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: entry at offset 0x${e.toString(16)}: entry header runs past the container` });
+        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.toString(16)}: entry header runs past the container` });
         break;
       }
       const entry = parseEntryHeader(buf, 0, e);
       if (typeof entry === 'string') {
-        out.problems.push({ code: 'W_FATBIN_MALFORMED', message: `${sectionName}: entry at offset 0x${e.toString(16)}: ${entry}` });
+        out.problems.push({ code: 'W_FATBIN_MALFORMED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.toString(16)}: ${entry}` });
         break;
       }
       const next = e + entry.headerBytes + entry.payloadBytes;
       if (next > cend) {
-        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: entry at offset 0x${e.toString(16)} runs past its container` });
+        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.toString(16)} runs past its container` });
         break;
       }
       out.entries.push(entry);
@@ -351,11 +351,11 @@ export function reconcileSection(containers: ReadonlyMap<number, ScannedContaine
     }
     for (const e of c.entries) {
       if (e.offset + FATBIN_ENTRY_BYTES > end) {
-        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: entry at offset 0x${e.offset.toString(16)}: entry header runs past the container` });
+        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.offset.toString(16)}: entry header runs past the container` });
         break;
       }
       if (e.offset + e.headerBytes + e.payloadBytes > end) {
-        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: entry at offset 0x${e.offset.toString(16)} runs past its container` });
+        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.offset.toString(16)} runs past its container` });
         break;
       }
       if (out.entries.length >= maxEntries) {

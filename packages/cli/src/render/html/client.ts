@@ -671,6 +671,7 @@ function analyzePage() {
   var name = (r.image.repoTags && r.image.repoTags[0]) || r.image.ref;
   document.title = 'imgsize: ' + name;
   var toc = [['summary', 'Summary'], ['treemap', 'Treemap'], ['layers', 'Layers'], ['findings', 'Findings'], ['categories', 'Categories'], ['packages', 'Packages']];
+  if (r.gpu) toc.splice(5, 0, ['gpu', 'GPU kernels']);
   header(h('h1', { text: name }), [
     ['Platform', r.image.os + '/' + r.image.architecture + (r.image.variant ? '/' + r.image.variant : '')],
     ['Source', r.image.source.format],
@@ -794,6 +795,9 @@ function analyzePage() {
     root.append(secC);
   }
 
+  // GPU kernels
+  if (r.gpu) root.append(gpuSection(r.gpu));
+
   // Packages
   var P = r.packages;
   var secP = section('packages', 'Packages', P ? fmtCount(P.packages.length) + ' packages \u00b7 unowned: ' + fmtBytes(P.unownedBytes) + ' in ' + fmtCount(P.unownedFiles) + ' files (visible, uncompressed)' : '');
@@ -825,6 +829,50 @@ function catBar(cats, bytes, max) {
     bar.append(h('span', { style: { width: (100 * cats[k] / Math.max(1, bytes)) + '%', background: st.color } }));
   });
   return h('div', { class: 'barbox' }, bar);
+}
+
+// The GPU kernels section: bytes per architecture with GPU names, largest libraries, torch build, target.
+function gpuSection(G) {
+  var sass = G.archs.filter(function (a) { return a.kind === 'sass'; });
+  var range = sass.length === 0 ? 'no SASS' : sass.length === 1 ? sass[0].arch : sass[0].arch + '\u2026' + sass[sass.length - 1].arch;
+  var sec = section('gpu', 'GPU kernels', G.files ? fmtBytes(G.fatbinBytes) + ' for ' + range + (G.ptxBytes ? ' + PTX' : '') + ' in ' + fmtCount(G.files) + ' files (uncompressed, as stored in the files)' : 'no CUDA fat binaries');
+  var notes = [];
+  if (G.torch) {
+    var t = G.torch;
+    var what = t.variant === 'cuda' ? 'CUDA' + (t.cudaVersion ? ' ' + t.cudaVersion : '') : t.variant === 'rocm' ? 'ROCm' + (t.rocmVersion ? ' ' + t.rocmVersion : '') : 'CPU-only';
+    notes.push(what + ' build of torch' + (t.version ? ' ' + t.version : '') + ' (from ' + t.evidence + ')');
+  }
+  if (G.target) {
+    notes.push(G.target.none
+      ? 'Target: none (CPU only): all ' + fmtBytes(G.target.otherGpuBytes) + ' of GPU kernels are unused'
+      : 'Target: ' + G.target.archs.join(', ') + ': ' + fmtBytes(G.target.otherGpuBytes) + ' only other GPUs use' + (G.target.forwardCompatPtxBytes ? '; ' + fmtBytes(G.target.forwardCompatPtxBytes) + ' of newest-architecture PTX kept for forward compatibility' : ''));
+  }
+  if (G.wheels.length) notes.push('Wheels: ' + G.wheels.slice(0, 8).map(function (w) { return w.name + ' ' + fmtBytes(w.bytes); }).join(', '));
+  if (G.hostDriver) notes.push('Host driver pieces in the image: ' + fmtBytes(G.hostDriver.bytes) + ' (' + G.hostDriver.paths.slice(0, 3).join(', ') + ')');
+  if (G.warnings.length) notes.push(G.warnings.length + ' fatbin warning(s), e.g. ' + G.warnings[0].code + ' ' + G.warnings[0].path + ': ' + G.warnings[0].message);
+  notes.forEach(function (n) { sec.append(h('p', { class: 'note', text: n })); });
+  if (G.archs.length) {
+    var max = Math.max.apply(null, G.archs.map(function (a) { return a.bytes; }).concat([1]));
+    sec.append(dataTable([
+      { label: 'Arch', value: function (a) { return a.sm; }, cell: function (a) { return a.arch; } },
+      { label: 'Kind', value: function (a) { return a.kind; }, cell: function (a) { return a.kind === 'sass' ? 'SASS' : a.kind === 'ptx' ? 'PTX' : a.kind; } },
+      { label: 'Bytes', num: true, value: function (a) { return a.bytes; }, cell: function (a) { return fmtBytes(a.bytes); } },
+      { label: 'Share', value: function (a) { return a.bytes; }, cell: function (a) { return h('div', { class: 'bar share' }, h('span', { style: { width: (100 * a.bytes / max) + '%' } })); } },
+      { label: 'Entries', num: true, value: function (a) { return a.entries; }, cell: function (a) { return fmtCount(a.entries); } },
+      { label: 'Files', num: true, value: function (a) { return a.files; }, cell: function (a) { return fmtCount(a.files); } },
+      { label: 'GPUs', value: function (a) { return a.gpus; }, cell: function (a) { return a.gpus; } },
+    ], G.archs, { caption: 'GPU kernel bytes per architecture' }));
+  }
+  if (G.topFiles.length) {
+    sec.append(h('div', { class: 'fixhead', text: 'Largest libraries' }));
+    sec.append(dataTable([
+      { label: 'Fatbin', num: true, value: function (f) { return f.fatbinBytes; }, cell: function (f) { return fmtBytes(f.fatbinBytes); } },
+      { label: 'Package', value: function (f) { return f.package || ''; }, cell: function (f) { return f.package || '\u2013'; } },
+      { label: 'Archs', value: function (f) { return f.sass.length; }, cell: function (f) { return f.sass.join(' ') + (f.ptx.length ? ' + PTX ' + f.ptx.join(' ') : ''); } },
+      { label: 'Path', value: function (f) { return f.path; }, cell: function (f) { return h('code', { text: f.path }); } },
+    ], G.topFiles, { sortable: true, sortCol: 0, caption: 'Largest libraries with GPU kernels' }));
+  }
+  return sec;
 }
 
 function header(title, meta, toc, brand) {
