@@ -137,8 +137,6 @@ export function walkFatbinSection(read: ReadAt, start: number, size: number, sec
     }
     const ch = parseContainerHeader(head, 0);
     if (typeof ch === 'string') {
-      // Zero padding after the last container is harmless.
-      if (head.readUInt32LE(0) === 0 && read(off, Math.min(end - off, 4096)).every((b) => b === 0)) return;
       out.problems.push({ code: 'W_FATBIN_MALFORMED', message: `${sectionName}: container at offset 0x${off.toString(16)}: ${ch}` });
       return;
     }
@@ -345,17 +343,26 @@ export function reconcileSection(containers: ReadonlyMap<number, ScannedContaine
       out.problems.push({ code: 'W_FATBIN_MALFORMED', message: `${sectionName}: container at offset 0x${off.toString(16)}: no container magic` });
       return;
     }
+    const headerFailed = c.error !== undefined && c.errorAt === off;
+    if (headerFailed) {
+      out.problems.push({ code: 'W_FATBIN_MALFORMED', message: `${sectionName}: container at offset 0x${off.toString(16)}: ${c.error}` });
+      return;
+    }
     out.containers++;
     if (c.end > end) {
       out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)} claims ${c.end - off} bytes, past the end of the section` });
     }
+    let stopped = false;
     for (const e of c.entries) {
+      if (e.offset >= end) break; // the positional walk stops at the section's end
       if (e.offset + FATBIN_ENTRY_BYTES > end) {
         out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.offset.toString(16)}: entry header runs past the container` });
+        stopped = true;
         break;
       }
       if (e.offset + e.headerBytes + e.payloadBytes > end) {
         out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${e.offset.toString(16)} runs past its container` });
+        stopped = true;
         break;
       }
       if (out.entries.length >= maxEntries) {
@@ -364,11 +371,16 @@ export function reconcileSection(containers: ReadonlyMap<number, ScannedContaine
       }
       out.entries.push(e);
     }
-    // A parse that failed beyond the section's end is not this section's problem.
-    if (c.error !== undefined && (c.errorAt ?? off) + FATBIN_ENTRY_BYTES <= end) {
-      const code: GpuWarningCode = c.error === 'entry limit reached' ? 'W_FATBIN_LIMIT' : /past|ends inside/.test(c.error) ? 'W_FATBIN_TRUNCATED' : 'W_FATBIN_MALFORMED';
-      out.problems.push({ code, message: `${sectionName}: container at offset 0x${off.toString(16)}: ${c.error}` });
-      if (c.end <= off) return;
+    // A parse that failed past the section's end is not this section's problem, except that the
+    // positional walk, bounded by the section, finds the entry header cut there.
+    const at = c.errorAt ?? off;
+    if (!stopped && c.error !== undefined && at < end) {
+      if (at + FATBIN_ENTRY_BYTES > end) {
+        out.problems.push({ code: 'W_FATBIN_TRUNCATED', message: `${sectionName}: container at offset 0x${off.toString(16)}: entry at offset 0x${at.toString(16)}: entry header runs past the container` });
+      } else {
+        const code: GpuWarningCode = c.error === 'entry limit reached' ? 'W_FATBIN_LIMIT' : /past|ends inside/.test(c.error) ? 'W_FATBIN_TRUNCATED' : 'W_FATBIN_MALFORMED';
+        out.problems.push({ code, message: `${sectionName}: container at offset 0x${off.toString(16)}: ${c.error}` });
+      }
     }
     if (c.end <= off) return;
     off = c.end;

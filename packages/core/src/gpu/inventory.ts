@@ -88,6 +88,7 @@ export function inspectElfAt(read: ReadAt, fileSize: number, options: GpuInspect
   const problems: GpuProblem[] = [];
   const first = h.shoff + h.shentsize <= fileSize ? parseSectionHeader(read(h.shoff, h.shentsize), 0, 0, h) : null;
   const { count, shstrndx } = sectionCounts(h, first);
+  if (count === 0) return null;
   const bad = tableProblem(h, count, fileSize);
   if (bad !== undefined) return { sections: [], entries: [], containers: 0, problems: [{ code: 'W_ELF_MALFORMED', message: bad }] };
   const sections = parseSectionTable(read(h.shoff, count * h.shentsize), h, count);
@@ -165,16 +166,24 @@ export class ElfStreamInspector {
       return false;
     }
     this.#header = h;
-    // Extended numbering needs section 0 first: keep one entry more than shnum says, at least 1.
-    const count = Math.max(h.shnum, 1);
-    const bad = tableProblem(h, count, this.#size);
-    if (bad !== undefined) {
-      this.#problem = bad;
-      this.#dead = true;
-      return false;
+    let tableBytes: number;
+    if (h.shnum === 0) {
+      // Extended numbering: the count is in section 0, known only at the end; keep up to the cap.
+      // Without a readable section 0 there are no sections (as on the positional path).
+      if (h.shoff + h.shentsize > this.#size) {
+        this.#dead = true;
+        return false;
+      }
+      tableBytes = Math.min(this.#size - h.shoff, MAX_TABLE_BYTES);
+    } else {
+      const bad = tableProblem(h, h.shnum, this.#size);
+      if (bad !== undefined) {
+        this.#problem = bad;
+        this.#dead = true;
+        return false;
+      }
+      tableBytes = h.shnum * h.shentsize;
     }
-    // With extended numbering (shnum = 0) the real count is only known at the end: keep up to the cap.
-    const tableBytes = h.shnum === 0 ? Math.min(this.#size - h.shoff, MAX_TABLE_BYTES) : count * h.shentsize;
     this.#table = Buffer.alloc(tableBytes);
     this.#windowStart = Math.max(0, h.shoff - STREAM_NAME_WINDOW);
     this.#window = Buffer.alloc(h.shoff - this.#windowStart);
@@ -200,10 +209,12 @@ export class ElfStreamInspector {
     const sections = parseSectionTable(this.#table, h, count);
     const names = sections[shstrndx];
     const win = this.#window!;
-    const named = names !== undefined && names.offset >= this.#windowStart && names.offset + names.size <= this.#windowStart + win.length;
+    // The name table usually ends right before the section table; names past the window stay unread.
+    const named = names !== undefined && names.type !== SHT_NOBITS && names.offset >= this.#windowStart && names.offset < this.#windowStart + win.length;
     let fat: FatbinSectionInfo[];
     if (named) {
-      nameSections(sections, win.subarray(names.offset - this.#windowStart, names.offset - this.#windowStart + Math.min(names.size, MAX_STRTAB_BYTES)));
+      const from = names.offset - this.#windowStart;
+      nameSections(sections, win.subarray(from, from + Math.min(names.size, MAX_STRTAB_BYTES, this.#size - names.offset)));
       fat = sections.filter(isFatbinSection).map((s) => ({ name: s.name!, offset: s.offset, size: s.size }));
     } else {
       // Names out of reach: a fatbin section is one that starts with a well-formed container.
