@@ -163,7 +163,7 @@ describe.runIf(ready)('imgsize diff', () => {
     [['x'], /diff takes exactly two arguments/],
     [['V3', 'TAR'], /E_BAD_CONFIG: reading report .*v3\.json: schemaVersion 3 is not supported \(this imgsize reads 1\)/],
     [['NOTREPORT', 'TAR'], /E_BAD_CONFIG: reading report .*: not an imgsize analyze report/],
-    [['TAR', 'TAR', '--format', 'html'], /unknown --format "html"/],
+    [['TAR', 'TAR', '--format', 'html'], /--format html: html goes to a file/],
   ])('input errors exit 2: %j', (argv, msg) => {
     const map: Record<string, string> = {
       V3: file('v3.json', '{"schemaVersion": 3}'),

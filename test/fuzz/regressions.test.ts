@@ -54,9 +54,11 @@ function code(o: Outcome): string {
   return o.kind === 'error' ? o.code : o.kind;
 }
 
+/** The report, its typed warnings as `layer N: message` lines. */
 function report(o: Outcome): { warnings: string[]; layers: { entries: number }[] } & Record<string, unknown> {
   if (o.kind !== 'report') throw new Error(`expected a report, got ${describeOutcome(o)}`);
-  return o.report as never;
+  const r = o.report as { warnings: { message: string; layer?: number }[] };
+  return { ...r, warnings: r.warnings.map((w) => (w.layer === undefined ? w.message : `layer ${w.layer}: ${w.message}`)) } as never;
 }
 
 const layerA = simpleTar([{ name: 'a.txt', content: 'from layer A' }]);

@@ -84,9 +84,10 @@ describe('GPU kernels section', () => {
     stream = await analyzeImage(openDockerArchive(gz));
   });
 
-  it('is the same on the fast path and the stream path, and the report validates', () => {
-    expect(fast.image.source.fastPath).toBe(true);
-    expect(stream.image.source.fastPath).not.toBe(true);
+  it('is the same on the fast path and the stream path, and the report validates', async () => {
+    // The report does not say which path ran: ask the source.
+    expect((await openDockerArchive(plain).load()).source.fastPath).toBe(true);
+    expect((await openDockerArchive(gz).load()).source.fastPath).toBe(false);
     expect(stream.gpu).toEqual(fast.gpu);
     ReportSchema.parse(fast);
   });
@@ -121,7 +122,7 @@ describe('GPU kernels section', () => {
   it('a malformed fatbin is a coded warning, not a failure', () => {
     const w = fast.gpu!.warnings;
     expect(w.map((x) => [x.code, x.path])).toEqual([['W_FATBIN_MALFORMED', '/opt/app/libbroken.so']]);
-    expect(fast.warnings.some((x) => x.includes('W_FATBIN_MALFORMED') && x.includes('libbroken.so'))).toBe(true);
+    expect(fast.warnings.some((x) => x.code === 'W_FATBIN_MALFORMED' && x.layer === 1 && x.message.includes('libbroken.so'))).toBe(true);
   });
 
   it('flags the driver pieces the host provides, with the kernel headers, as their own finding', () => {

@@ -115,7 +115,9 @@ describe('Limits', () => {
     const bytes = archiveOf([simpleTar([{ name: 'var/lib/dpkg/status', content: status }])]);
     const r = await bothWith(bytes, { maxMetadataFileBytes: 2000 });
     expect(r.report).toBeDefined();
-    expect((r.report as { warnings: string[] }).warnings).toContainEqual(expect.stringMatching(/metadata file "\/var\/lib\/dpkg\/status" truncated to 2000 of \d+ bytes \(limit maxMetadataFileBytes\)/));
+    expect((r.report as { warnings: unknown[] }).warnings).toContainEqual(
+      expect.objectContaining({ code: 'W_CAPTURE_TRUNCATED', message: expect.stringMatching(/metadata file "\/var\/lib\/dpkg\/status" truncated to 2000 of \d+ bytes \(limit maxMetadataFileBytes\)/) }),
+    );
     const configBig = archiveOf([simpleTar([{ name: 'a', content: 'a' }])], { config: { config: { Env: ['X='.padEnd(4000, 'x')] } } });
     const e = await bothWith(configBig, { maxMetadataFileBytes: 2000 });
     expect(e.code).toBe('E_LIMIT');
@@ -126,7 +128,11 @@ describe('Limits', () => {
     const status = (n: string): string => `Package: ${n}\nStatus: install ok installed\nVersion: 1\nDescription: ${'d'.repeat(3000)}\n\n`;
     const bytes = archiveOf([simpleTar([{ name: 'var/lib/dpkg/status', content: status('a') }]), simpleTar([{ name: 'var/lib/dpkg/status', content: status('b') }])]);
     const r = await bothWith(bytes, { maxMetadataBytesTotal: 5000 });
-    expect((r.report as { warnings: string[] }).warnings).toContainEqual(expect.stringMatching(/^layer 1: metadata file "\/var\/lib\/dpkg\/status" not read: .* \(limit maxMetadataBytesTotal\)/));
+    expect((r.report as { warnings: unknown[] }).warnings).toContainEqual({
+      code: 'W_CAPTURE_SKIPPED',
+      layer: 1,
+      message: expect.stringMatching(/^metadata file "\/var\/lib\/dpkg\/status" not read: .* \(limit maxMetadataBytesTotal\)/),
+    });
   });
 
   it('maxLayers', async () => {

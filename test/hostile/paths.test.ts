@@ -83,9 +83,13 @@ describe('hostile paths are never used on the local filesystem', () => {
         'passwd-link',
         `tmp/${TAG}-mixed`,
       ]);
-      const warnings = (file as { report: { warnings: string[] } }).report.warnings;
-      expect(warnings).toContainEqual(`layer 0: entry name "../../../../../../../tmp/${TAG}-dotdot" has ".." segments (resolved inside the image root, as containerd would; Docker refuses such layers) (and 1 more)`);
-      expect(warnings).toContainEqual(`layer 0: entry name "/tmp/${TAG}-absolute" is absolute (read relative to the image root)`);
+      const warnings = (file as { report: { warnings: unknown[] } }).report.warnings;
+      expect(warnings).toContainEqual({
+        code: 'W_PATH_HAZARD',
+        layer: 0,
+        message: `entry name "../../../../../../../tmp/${TAG}-dotdot" has ".." segments (resolved inside the image root, as containerd would; Docker refuses such layers) (and 1 more)`,
+      });
+      expect(warnings).toContainEqual({ code: 'W_PATH_HAZARD', layer: 0, message: `entry name "/tmp/${TAG}-absolute" is absolute (read relative to the image root)` });
     } finally {
       process.chdir(prev);
     }
@@ -135,7 +139,7 @@ describe('hostile names are reported faithfully', () => {
       `long/${'c'.repeat(300)}`,
       'dot/slash/x',
     ]);
-    const warnings = img.layers[0]!.scan.warnings;
+    const warnings = img.layers[0]!.scan!.warnings.map((w) => w.message);
     expect(warnings).toContain('entry name "bad\ufffd\ufffd.txt" contains U+FFFD, which bytes that are not valid UTF-8 decode to (different raw names may look the same)');
     // ./ prefixes and doubled slashes are everyday tar output: no warning.
     expect(warnings.some((w) => w.includes('dot/'))).toBe(false);

@@ -147,7 +147,7 @@ fi
     expect(e).toMatchObject({ code: 'E_PLATFORM', hint: expect.stringMatching(/linux\/amd64.*linux\/arm64\/v8/) });
     // A single-platform image is read as it is, with a warning when another platform was asked for.
     const single = await openRegistry(`registry://${svc.registry}/${repo}:amd64`, { ...none, platform: 'linux/arm64' }).load();
-    expect(single.warnings.join('\n')).toMatch(/platform linux\/arm64 was asked for.*linux\/amd64/);
+    expect(single.warnings.map((w) => w.message).join('\n')).toMatch(/platform linux\/arm64 was asked for.*linux\/amd64/);
   });
 
   it('by digest', async () => {

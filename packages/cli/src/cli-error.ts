@@ -9,12 +9,19 @@ export const EXIT_BUDGET = 1;
 export const EXIT_INPUT = 2;
 export const EXIT_INTERNAL = 3;
 
-/** Raised by argument parsing. */
-export class UsageError extends Error {}
+/** Raised by argument parsing and option checks; `hint` replaces the default "run --help" hint. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
 
 export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
   if (e instanceof UsageError) {
-    stderr.write(`imgsize: ${e.message}\nhint: run 'imgsize --help'\n`);
+    stderr.write(`imgsize: ${e.message}\nhint: ${e.hint ?? "run 'imgsize --help' (or 'imgsize <command> --help')"}\n`);
     return EXIT_INPUT;
   }
   if (isImgsizeError(e) && e.code !== 'E_INTERNAL') {

@@ -81,3 +81,16 @@ export function parseBandwidth(s: string): number {
   if (!(bits > 0)) throw new Error(`bandwidth "${s}" must be positive`);
   return bits;
 }
+
+/**
+ * The report as indented JSON, except `files.entries`: one `[path, shipped, visible, …]` row per line,
+ * which keeps `--include-files` output compact (JSON.stringify would spread each row over 5 lines).
+ */
+export function stringifyReport(report: { files?: { entries: unknown[] } | undefined }): string {
+  if (!report.files) return `${JSON.stringify(report, null, 2)}\n`;
+  const token = `@@imgsize-files-${Math.random().toString(36).slice(2)}@@`;
+  const text = JSON.stringify({ ...report, files: { ...report.files, entries: token } }, null, 2);
+  const rows = report.files.entries;
+  const body = rows.length === 0 ? '[]' : `[\n${rows.map((r) => `      ${JSON.stringify(r)}`).join(',\n')}\n    ]`;
+  return `${text.replace(`"${token}"`, () => body)}\n`;
+}

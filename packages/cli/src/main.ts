@@ -1,71 +1,84 @@
 #!/usr/bin/env node
-/** imgsize CLI entry: one file per command; this file only dispatches and maps errors to exit codes. */
+/** imgsize CLI entry: one module per command; this file only dispatches and maps errors to exit codes. */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '@imgsize/core';
-import { ANALYZE_HELP, runAnalyze } from './commands/analyze.js';
-import { DIFF_HELP, runDiff } from './commands/diff.js';
-import { parseCommandArgs, type CommandContext } from './commands/context.js';
-import { EXIT_INPUT, reportError } from './cli-error.js';
+import { closest } from './args.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { diffCommand } from './commands/diff.js';
+import { versionCommand } from './commands/version.js';
+import type { Command, CommandIO } from './commands/command.js';
+import { EXIT_INPUT, EXIT_OK, reportError } from './cli-error.js';
 
-const HELP = `imgsize ${VERSION}: where the bytes of a container image go, and how many you can get rid of.
+const COMMANDS: readonly Command[] = [analyzeCommand, diffCommand, versionCommand];
 
-Usage:
-  imgsize analyze <source> [--json] [--image repo:tag] ...   analyze one image
-  imgsize analyze <source> --budget budgets.json|.dive-ci     gate CI on size budgets
-  imgsize diff <before> <after> [--json|--format markdown]    compare two builds (images or saved reports)
-  imgsize --version
+function mainHelp(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `imgsize ${VERSION}: where the bytes of a container image go, and how many you can get rid of.
+
+Usage: imgsize <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`).join('\n')}
+
+Examples:
+  imgsize analyze app.tar                             the terminal report
+  imgsize analyze ghcr.io/org/app:1.2 -o json=r.json  engine, else registry; JSON to a file
+  imgsize analyze app.tar --budget .dive-ci           gate CI on size budgets (exit 1 on failure)
+  imgsize diff before.json after.tar --format markdown
 
 Run 'imgsize <command> --help' for a command's options.
 Exit codes: 0 ok, 1 a budget failed, 2 input or usage error, 3 internal error.
 `;
+}
 
-const COMMANDS: Record<string, { run: (args: string[], ctx: CommandContext) => Promise<number>; help: string }> = {
-  analyze: { run: runAnalyze, help: ANALYZE_HELP },
-  diff: { run: runDiff, help: DIFF_HELP },
-};
+/** Whether a stream error means "the reader went away" (`imgsize … | head`). */
+export function isClosedPipe(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}
 
-export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr' | 'stdin'> = process): Promise<number> {
+/** Runs the CLI with `argv` (without node and script) and returns the exit code; never exits. */
+export async function main(argv: string[], io: CommandIO = process): Promise<number> {
   const debug = argv.includes('--debug');
   const ac = new AbortController();
-  const ctx: CommandContext = {
-    ...io,
-    width: terminalWidth(io.stdout),
-    quiet: argv.includes('--quiet') || argv.includes('-q'),
-    debug,
-    signal: ac.signal,
-    parse: parseCommandArgs,
+  // A closed stdout (`imgsize … --json | head -c 10`) stops the work and ends quietly with 0.
+  let stdoutClosed = false;
+  const onStdoutError = (e: unknown) => {
+    if (!isClosedPipe(e)) return;
+    stdoutClosed = true;
+    ac.abort();
   };
+  io.stdout.on('error', onStdoutError);
   try {
     const [cmd, ...rest] = argv;
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      io.stdout.write(HELP);
-      return cmd === undefined ? EXIT_INPUT : 0;
+      const sub = cmd === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      io.stdout.write(sub ? sub.help() : mainHelp());
+      return cmd === undefined ? EXIT_INPUT : EXIT_OK;
     }
-    if (cmd === '--version' || cmd === '-v') {
+    if (cmd === '--version' || cmd === '-v' || cmd === '-V') {
       io.stdout.write(`${VERSION}\n`);
-      return 0;
+      return EXIT_OK;
     }
-    const c = COMMANDS[cmd];
+    const c = COMMANDS.find((x) => x.name === cmd);
     if (!c) {
-      io.stderr.write(`imgsize: unknown command "${cmd}"\nhint: commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+      const near = closest(cmd.replace(/^-+/, ''), COMMANDS.map((x) => x.name));
+      io.stderr.write(`imgsize: unknown command "${cmd}"${near ? ` (did you mean "${near}"?)` : ''}\nhint: commands: ${COMMANDS.map((x) => x.name).join(', ')}; 'imgsize --help' explains them\n`);
       return EXIT_INPUT;
     }
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout.write(c.help);
-      return 0;
-    }
-    return await c.run(rest, ctx);
+    const code = await c.run(rest, io, ac.signal);
+    return stdoutClosed ? EXIT_OK : code;
   } catch (e) {
+    if (stdoutClosed || isClosedPipe(e)) return EXIT_OK;
     return reportError(e, debug, io.stderr);
+  } finally {
+    // Errors after the run (a late EPIPE) must not become an unhandled 'error' event either.
+    io.stdout.off('error', onStdoutError);
+    io.stdout.on('error', (e: unknown) => {
+      if (!isClosedPipe(e)) throw e;
+    });
   }
-}
-
-function terminalWidth(out: CommandContext['stdout']): number {
-  const env = Number(process.env.COLUMNS);
-  if (Number.isInteger(env) && env > 20) return env;
-  if (out.isTTY && out.columns) return out.columns;
-  return 120;
 }
 
 function isMainModule(): boolean {
@@ -77,6 +90,10 @@ function isMainModule(): boolean {
 }
 
 if (isMainModule()) {
+  // Once the reader of stdout has gone, nothing more can be said: end now, quietly, with 0.
+  process.stdout.on('error', (e: unknown) => {
+    if (isClosedPipe(e)) process.exit(EXIT_OK);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,10 +1,13 @@
-/** Progress on stderr while long work runs: only on a TTY, never with --quiet; stdout stays clean. */
+/**
+ * Progress on stderr while long work runs: a line redrawn in place (`\r\e[2K`), only on a terminal that
+ * can redraw (not TERM=dumb), never with --quiet; stdout stays clean.
+ */
 import type { Progress } from '@imgsize/core';
 import { formatBytes, safeText } from './format.js';
-import type { CommandContext } from './commands/context.js';
+import type { CommandContext } from './commands/command.js';
 
 export function createProgress(ctx: CommandContext): { update: (p: Progress) => void; done: () => void } {
-  const active = !ctx.quiet && Boolean(ctx.stderr.isTTY);
+  const active = !ctx.quiet && Boolean(ctx.stderr.isTTY) && ctx.env.TERM !== 'dumb';
   let shown = false;
   let last = 0;
   return {

@@ -4,17 +4,21 @@
  */
 import { createDiveObserver } from './dive.js';
 import { mapHistoryToLayers } from './image-config.js';
-import type { ImageSource, LoadedImage, LoadOptions, Progress } from './model.js';
+import type { ImageSource, LayerScan, LoadedImage, LoadOptions, Progress } from './model.js';
 import type { LayerScanOptions } from './layer-scan.js';
 import type { Limits } from './limits.js';
 import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
-import { createGpuInventoryPlugin } from './gpu/plugin.js';
+import { GPU_INVENTORY } from './gpu/plugin.js';
 import { parseGpuTarget, type GpuTarget } from './gpu/gpu-names.js';
 import { buildGpuReport, gpuFindingRules } from './gpu/report.js';
-import { attribute, createCompressionSampler, type CategoryRule } from './attribution/index.js';
+import { attribute, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
 import { fileListOf } from './file-list.js';
+import { warning, type ImgsizeWarning } from './warnings.js';
+
+/** A metadata-only layer (no scan) counts as empty in the overlay: nothing about it is known. */
+const NO_SCAN: LayerScan = { entries: [], tarBytes: 0, contentBytes: 0, captured: [], warnings: [] };
 
 export interface AnalyzeOptions {
   signal?: AbortSignal | undefined;
@@ -47,7 +51,7 @@ export interface AnalyzeOptions {
 }
 
 /** Default scan plugins: the compression sampler and the GPU fatbin inventory. */
-const DEFAULT_PLUGINS = [function compressionSampler() { return createCompressionSampler(); }, function gpuInventory() { return createGpuInventoryPlugin(); }];
+const DEFAULT_PLUGINS = [COMPRESSION_SAMPLER, GPU_INVENTORY];
 
 /** Loads the image from `source` and returns its full report. */
 export async function analyzeImage(source: ImageSource, options: AnalyzeOptions = {}): Promise<Report> {
@@ -69,9 +73,10 @@ export function buildReport(
   options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'gpu'> = {},
 ): Report {
   const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
-  const diveObserver = createDiveObserver(image.layers.map((l) => l.scan));
+  const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
+  const diveObserver = createDiveObserver(scans);
   const overlay = applyOverlay(
-    image.layers.map((l) => l.scan.entries),
+    scans.map((s) => s.entries),
     diveObserver.observer,
   );
   const dive = diveObserver.finish();
@@ -91,9 +96,9 @@ export function buildReport(
   const maxDive = options.maxDiveFiles ?? 1000;
   const hiddenSorted = [...overlay.hidden].sort((a, b) => b.size - a.size || cmp(a.path, b.path));
   const compressedKnown = layers.every((l) => l.compressedBytes !== undefined);
-  const warnings = [...image.warnings, ...mapping.warnings];
+  const warnings: ImgsizeWarning[] = [...image.warnings, ...mapping.warnings.map((w) => warning('W_HISTORY', w))];
   image.layers.forEach((l) => {
-    for (const w of l.scan.warnings) warnings.push(`layer ${l.index}: ${w}`);
+    for (const w of l.scan?.warnings ?? []) warnings.push(warning(w.code, w.message, l.index));
   });
   warnings.push(...attribution.warnings);
   const entries = layers.reduce((s, l) => s + l.entries, 0);
@@ -104,7 +109,7 @@ export function buildReport(
     tool: { name: 'imgsize', version: VERSION },
     image: {
       ref: image.source.ref,
-      source: image.source,
+      source: reportedSource(image.source),
       repoTags: image.repoTags,
       os: cfg.os,
       architecture: cfg.architecture,
@@ -188,7 +193,7 @@ function buildLayerReports(image: LoadedImage, overlay: OverlayResult, layerHist
     const h = hi === null ? undefined : image.config.history[hi];
     const st = overlay.layers[i]!;
     const exact = l.compressedSize !== undefined;
-    const est = l.scan.estimatedCompressedBytes;
+    const est = l.scan?.estimatedCompressedBytes;
     const compressedBytes = exact ? l.compressedSize : est === undefined ? undefined : Math.round(est);
     return {
       index: i,
@@ -201,17 +206,23 @@ function buildLayerReports(image: LoadedImage, overlay: OverlayResult, layerHist
       historyIndex: hi,
       instruction: h ? h.createdBy : null,
       ...(h?.created !== undefined && { created: h.created }),
-      // metadata-only loads have no scans: "empty" would be a guess
-      empty: !image.source.metadataOnly && l.scan.entries.length === 0,
-      contentBytes: l.scan.contentBytes,
-      tarBytes: l.scan.tarBytes,
-      entries: l.scan.entries.length,
-      files: l.scan.entries.filter((e) => e.type === 'file' && !isWhiteoutPath(e.path)).length,
+      // a layer without a scan (metadata only): "empty" would be a guess
+      empty: l.scan !== undefined && l.scan.entries.length === 0,
+      contentBytes: l.scan?.contentBytes ?? 0,
+      tarBytes: l.scan?.tarBytes ?? 0,
+      entries: l.scan?.entries.length ?? 0,
+      files: l.scan?.entries.filter((e) => e.type === 'file' && !isWhiteoutPath(e.path)).length ?? 0,
       visibleBytes: st.visibleBytes,
       hiddenBytes: st.hiddenBytes,
       hidBytes: st.hidBytes,
     };
   });
+}
+
+/** The report's SourceInfo: the model's, without the readers' internal `fastPath` flag. */
+function reportedSource(s: LoadedImage['source']): Report['image']['source'] {
+  const { fastPath: _internal, ...reported } = s;
+  return reported;
 }
 
 function cmp(a: string, b: string): number {

@@ -28,11 +28,6 @@ export interface DecompressOptions {
   ratioCheckMinBytes?: number | undefined;
 }
 
-/** Default output/input ratio limit (`DEFAULT_LIMITS.maxCompressionRatio`). */
-export const DEFAULT_MAX_RATIO = DEFAULT_LIMITS.maxCompressionRatio;
-/** The ratio limit applies only once the output is larger than this (`DEFAULT_LIMITS.ratioCheckMinBytes`). */
-export const RATIO_CHECK_MIN_OUTPUT = DEFAULT_LIMITS.ratioCheckMinBytes;
-
 /** The decompression options of a resolved `Limits`. */
 export function decompressOptionsOf(l: Pick<Limits, 'maxDecompressedBytes' | 'maxCompressionRatio' | 'ratioCheckMinBytes'>): DecompressOptions {
   return { maxOutputBytes: l.maxDecompressedBytes, maxRatio: l.maxCompressionRatio, ratioCheckMinBytes: l.ratioCheckMinBytes };
@@ -62,6 +57,22 @@ export function sniff(head: Buffer): SniffResult {
     return b === 0x7b ? 'json' : 'unknown';
   }
   return 'unknown';
+}
+
+/**
+ * Like `sniff`, but also takes a block of zeros for a tar: an empty layer is just the 1024-byte
+ * end-of-archive marker, which has no "ustar" magic.
+ */
+export function sniffLayer(head: Buffer): SniffResult {
+  const kind = sniff(head);
+  if (kind === 'unknown' && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
+  return kind;
+}
+
+/** A layer blob's compression from its first bytes (at least 4 when there are): gzip, zstd, else none. */
+export function blobCompressionOf(head: Buffer): 'none' | CompressionKind {
+  const kind = sniff(head);
+  return kind === 'gzip' || kind === 'zstd' ? kind : 'none';
 }
 
 function isV7Header(head: Buffer): boolean {

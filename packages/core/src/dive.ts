@@ -34,16 +34,6 @@ interface PathData {
   count: number;
 }
 
-/** Computes dive's efficiency score, wasted bytes and inefficient-file list (runs its own overlay pass). */
-export function computeDiveMetrics(layers: readonly LayerScan[]): DiveMetrics {
-  const dive = createDiveObserver(layers);
-  applyOverlay(
-    layers.map((l) => l.entries),
-    dive.observer,
-  );
-  return dive.finish();
-}
-
 /**
  * dive's metrics as an overlay observer, so a caller that stacks the layers anyway gets them in
  * the same pass: dive sizes a directory whiteout against the stack of LOWER layers, which is

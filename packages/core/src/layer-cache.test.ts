@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLayerCache, defaultCacheDir, scanVariant, type CachedLayer } from './layer-cache.js';
+import { definePlugin } from './layer-scan.js';
 
 const KEY = `sha256:${'ab'.repeat(32)}`;
 const DIFF = `sha256:${'cd'.repeat(32)}`;
@@ -12,7 +13,7 @@ function sample(): CachedLayer {
   return {
     key: KEY,
     diffId: DIFF,
-    compressedSize: 1234,
+    blobSize: 1234,
     compression: 'gzip',
     scan: {
       entries: [
@@ -24,7 +25,7 @@ function sample(): CachedLayer {
       contentBytes: 10,
       captured: [{ path: 'var/lib/dpkg/status', content: Buffer.from([0, 1, 2, 255]), truncated: false }],
       estimatedCompressedBytes: 999,
-      warnings: ['a warning'],
+      warnings: [{ code: 'W_LAYER_TAR', message: 'a warning' }],
     },
   };
 }
@@ -51,7 +52,7 @@ describe('layer cache', () => {
     expect(await c.get(KEY)).toEqual(sample());
     const written = await files(dir);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/layers\/v1\/sha256\/ab\/(ab){32}\.[0-9a-f]{12}\.json\.gz$/);
+    expect(written[0]).toMatch(/layers\/v2\/sha256\/ab\/(ab){32}\.[0-9a-f]{12}\.json\.gz$/);
   });
 
   it('keeps scan variants apart', async () => {
@@ -102,12 +103,28 @@ describe('layer cache', () => {
     expect(createLayerCache({ env: { XDG_CACHE_HOME: '/y' } }).dir).toBe('/y/imgsize');
   });
 
-  it('names scan variants from the scan options', () => {
+  it('names scan variants from the scan options and the plugins\' ids and versions', () => {
     expect(scanVariant(undefined)).toBe('default');
     expect(scanVariant({})).toBe('default');
-    function sampler() {
-      return { want: () => null, data: () => undefined, entryEnd: () => undefined, finish: () => undefined };
-    }
-    expect(scanVariant({ plugins: [sampler], maxCaptureBytes: 5 })).toBe('maxCapture=5;plugins=sampler');
+    const plugin = () => ({ want: () => null, data: () => undefined, entryEnd: () => undefined, finish: () => undefined });
+    expect(scanVariant({ plugins: [definePlugin('x/sampler', '2', plugin)], maxCaptureBytes: 5 })).toBe('maxCapture=5;plugins=[["x/sampler","2"]]');
+    expect(scanVariant({ maxCaptureBytes: 5 })).toBe(scanVariant(undefined, { maxMetadataFileBytes: 5 }));
+    // Distinct ids or versions never share a variant; ids cannot be forged by punctuation.
+    const variants = [
+      [definePlugin('a', '1', plugin)],
+      [definePlugin('a', '2', plugin)],
+      [definePlugin('b', '1', plugin)],
+      [definePlugin('a,b', '1', plugin)],
+      [definePlugin('a', '1', plugin), definePlugin('b', '1', plugin)],
+    ].map((plugins) => scanVariant({ plugins }));
+    expect(new Set(variants).size).toBe(variants.length);
+  });
+
+  it('a scan that cannot be named is never cached: anonymous plugins, custom capture functions', () => {
+    // Regression: anonymous plugins and the default sampler were both `plugins=anonymous`.
+    const plugin = () => ({ want: () => null, data: () => undefined, entryEnd: () => undefined, finish: () => undefined });
+    expect(scanVariant({ plugins: [plugin] })).toBeUndefined();
+    expect(scanVariant({ plugins: [definePlugin('a', '1', plugin), plugin] })).toBeUndefined();
+    expect(scanVariant({ capture: () => true })).toBeUndefined();
   });
 });

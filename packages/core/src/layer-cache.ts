@@ -13,16 +13,19 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import type { LayerScanOptions } from './layer-scan.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { BlobCompression, CapturedFile, LayerScan, ScannedEntry } from './model.js';
+import type { BlobScan, LayerBlobs } from './sources/assemble.js';
 import type { TarEntryType } from './tar/types.js';
 import { GPU_WARNING_CODES } from './gpu/fatbin.js';
 import { VERSION } from './version.js';
+import { WARNING_CODES, type ImgsizeWarning } from './warnings.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. */
-export const LAYER_CACHE_VERSION = 1;
+/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize) */
+export const LAYER_CACHE_VERSION = 2;
 const KEY_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const MAX_ENTRY_FILE = 1 << 30;
 
@@ -31,8 +34,8 @@ export interface CachedLayer {
   /** Digest the entry is stored under (blob digest or diffID). */
   key: string;
   diffId?: string | undefined;
-  /** Compressed blob size, when the layer came from a compressed blob. */
-  compressedSize?: number | undefined;
+  /** Size of the blob as stored (compressed or not). */
+  blobSize?: number | undefined;
   /** How the blob was stored. */
   compression?: BlobCompression | undefined;
   scan: LayerScan;
@@ -60,19 +63,63 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Names the scan configuration a cached scan was made with, so a scan with other capture rules or
- * plugins is not served from the cache. Functions are named by `.name`; pass an explicit variant
- * to the cache when that is not distinctive enough.
+ * Names the scan configuration a cached scan was made with, so a scan made with other capture
+ * limits or plugins is never served: plugins are named by their `id` and `version`. Returns
+ * undefined when the scan cannot be named, and so must not be cached: a plugin without an id or
+ * version, or a custom `capture` function (functions have no identity).
  */
-export function scanVariant(options: LayerScanOptions | undefined): string {
-  if (!options) return 'default';
+export function scanVariant(options: LayerScanOptions | undefined, limits?: Pick<Limits, 'maxMetadataFileBytes'>): string | undefined {
+  if (options?.capture) return undefined;
   const parts: string[] = [];
-  if (options.capture) parts.push(`capture=${options.capture.name || 'anonymous'}`);
-  if (options.maxCaptureBytes !== undefined) parts.push(`maxCapture=${options.maxCaptureBytes}`);
-  if (options.maxCaptureTotal !== undefined) parts.push(`maxCaptureTotal=${options.maxCaptureTotal}`);
-  if (options.plugins && options.plugins.length > 0) parts.push(`plugins=${options.plugins.map((p) => p.name || 'anonymous').join(',')}`);
-  if (options.limits) parts.push(`limits=${JSON.stringify(options.limits)}`);
+  const maxCapture = options?.maxCaptureBytes ?? limits?.maxMetadataFileBytes;
+  if (maxCapture !== undefined && maxCapture !== DEFAULT_LIMITS.maxMetadataFileBytes) parts.push(`maxCapture=${maxCapture}`);
+  if (options?.maxCaptureTotal !== undefined) parts.push(`maxCaptureTotal=${options.maxCaptureTotal}`);
+  const plugins = options?.plugins ?? [];
+  if (plugins.some((p) => !p.id || !p.version)) return undefined;
+  if (plugins.length > 0) parts.push(`plugins=${JSON.stringify(plugins.map((p) => [p.id, p.version]))}`);
+  if (options?.limits) parts.push(`limits=${JSON.stringify(options.limits)}`);
   return parts.length === 0 ? 'default' : parts.join(';');
+}
+
+/**
+ * Wraps a source's blob store with a layer cache (go-containerregistry's `cache.Image` shape):
+ * a scan is looked up before the blob is read and stored after. The key names the blob's content:
+ * its digest, or for a blob known only by path (legacy `docker save`) its diffID, which is the
+ * digest of the blob only when the blob is an uncompressed tar: only such entries are used there.
+ */
+export function cachedBlobs(blobs: LayerBlobs, cache: LayerCache, variant: string): LayerBlobs {
+  return {
+    async scan(d, options, signal): Promise<BlobScan> {
+      const key = d.digest ?? d.diffId;
+      const byDiffId = d.digest === undefined;
+      const hit = await cache.get(key, variant);
+      if (hit && hit.compression !== undefined && (hit.diffId === undefined || hit.diffId === d.diffId) && (!byDiffId || hit.compression === 'none')) {
+        return { scan: hit.scan, compression: hit.compression, blobSize: hit.blobSize ?? hit.scan.tarBytes };
+      }
+      const b = await blobs.scan(d, options, signal);
+      if (!byDiffId || b.compression === 'none') {
+        await cache.put({ key, diffId: d.diffId, blobSize: b.blobSize, compression: b.compression, scan: b.scan }, variant);
+      }
+      return b;
+    },
+  };
+}
+
+/** A cache that reads `first`, then `second` (copying hits into `first`), and writes both. */
+export function chainLayerCaches(first: LayerCache, second: LayerCache): LayerCache {
+  return {
+    dir: `${first.dir}+${second.dir}`,
+    async get(key, variant) {
+      const a = await first.get(key, variant);
+      if (a) return a;
+      const b = await second.get(key, variant);
+      if (b) await first.put(b, variant);
+      return b;
+    },
+    async put(entry, variant) {
+      await Promise.all([first.put(entry, variant), second.put(entry, variant)]);
+    },
+  };
 }
 
 const ENTRY_TYPES = ['file', 'dir', 'symlink', 'hardlink', 'char', 'block', 'fifo', 'other'] as const satisfies readonly TarEntryType[];
@@ -104,13 +151,13 @@ const CacheFile = z.object({
   key: z.string().regex(KEY_RE),
   variant: z.string(),
   diffId: z.string().regex(KEY_RE).nullable(),
-  compressedSize: z.number().int().nonnegative().nullable(),
+  blobSize: z.number().int().nonnegative().nullable(),
   compression: z.enum(['none', 'gzip', 'zstd']).nullable(),
   scan: z.object({
     tarBytes: z.number().int().nonnegative(),
     contentBytes: z.number().int().nonnegative(),
     estimatedCompressedBytes: z.number().nonnegative().nullable(),
-    warnings: z.array(z.string()),
+    warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string() })),
     entries: z.array(EntryTuple),
     captured: z.array(z.object({ path: z.string(), content: z.base64(), truncated: z.boolean() })),
     gpu: z.array(GpuFileRecordSchema).optional(),
@@ -127,13 +174,13 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
     key: entry.key,
     variant,
     diffId: entry.diffId ?? null,
-    compressedSize: entry.compressedSize ?? null,
+    blobSize: entry.blobSize ?? null,
     compression: entry.compression ?? null,
     scan: {
       tarBytes: s.tarBytes,
       contentBytes: s.contentBytes,
       estimatedCompressedBytes: s.estimatedCompressedBytes ?? null,
-      warnings: s.warnings,
+      warnings: s.warnings.map((w) => ({ code: w.code, message: w.message })),
       entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
       captured: s.captured.map((c) => ({ path: c.path, content: c.content.toString('base64'), truncated: c.truncated })),
       ...(s.gpu && { gpu: s.gpu }),
@@ -149,13 +196,14 @@ function decode(f: CacheFile): CachedLayer {
     return e;
   });
   const captured: CapturedFile[] = f.scan.captured.map((c) => ({ path: c.path, content: Buffer.from(c.content, 'base64'), truncated: c.truncated }));
-  const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings: f.scan.warnings };
+  const warnings: ImgsizeWarning[] = f.scan.warnings.map((w) => ({ code: w.code, message: w.message }));
+  const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings };
   if (f.scan.estimatedCompressedBytes !== null) scan.estimatedCompressedBytes = f.scan.estimatedCompressedBytes;
   if (f.scan.gpu) scan.gpu = f.scan.gpu;
   return {
     key: f.key,
     diffId: f.diffId ?? undefined,
-    compressedSize: f.compressedSize ?? undefined,
+    blobSize: f.blobSize ?? undefined,
     compression: f.compression ?? undefined,
     scan,
   };

@@ -9,12 +9,13 @@ import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './m
 import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
 import { walkTarRegion } from './tar/positional-walker.js';
-import { createDecompressSink, decompressOptionsOf, sniff, type DecompressOptions } from './codec.js';
+import { createDecompressSink, decompressOptionsOf, sniffLayer, type DecompressOptions } from './codec.js';
 import { ImgsizeError } from './errors.js';
 import { DEFAULT_LIMITS, ResourceMeter, type Limits } from './limits.js';
 import { tarLimitsOf } from './tar/types.js';
 import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
 import { isMetadataPath } from './metadata-paths.js';
+import { warning, type ImgsizeWarning } from './warnings.js';
 
 /** Positional reads of one file's payload (fast path only): up to `length` bytes at `offset`. */
 export interface PayloadAccess {
@@ -23,9 +24,6 @@ export interface PayloadAccess {
 
 /** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
 export interface LayerScanPlugin {
-  /** Names what the plugin records (cache identity, with `version`). */
-  id?: string | undefined;
-  version?: number | undefined;
   /**
    * Payload ranges of this regular file the plugin wants, or null. On the fast path `access`
    * reads any part of the payload right away (synchronously, before the walk moves on).
@@ -37,6 +35,18 @@ export interface LayerScanPlugin {
   finish(scan: LayerScan): void;
 }
 
+/**
+ * Makes one plugin per layer. `id` and `version` name what the plugin computes: scans are cached
+ * under them (layer-cache.ts `scanVariant`), so bump `version` when its output changes. A factory
+ * without both is run, but its scans are never cached (nothing tells two anonymous plugins apart).
+ */
+export type LayerScanPluginFactory = (() => LayerScanPlugin) & { readonly id?: string; readonly version?: string };
+
+/** Returns a plugin factory with an identity (see LayerScanPluginFactory). */
+export function definePlugin(id: string, version: string, create: () => LayerScanPlugin): LayerScanPluginFactory {
+  return Object.assign(() => create(), { id, version });
+}
+
 export interface LayerScanOptions {
   /** Which regular files to capture whole (default: package-manager metadata, see metadata-paths.ts). */
   capture?: ((path: string, size: number) => boolean) | undefined;
@@ -45,7 +55,7 @@ export interface LayerScanOptions {
   /** Max bytes captured in one layer (default: no per-layer cap, only the load's `meter`); further captures are skipped with a warning. */
   maxCaptureTotal?: number | undefined;
   /** Plugin factories; each is called once per layer. */
-  plugins?: ReadonlyArray<() => LayerScanPlugin> | undefined;
+  plugins?: ReadonlyArray<LayerScanPluginFactory> | undefined;
   limits?: Partial<TarLimits> | undefined;
   /** Decompression limits for compressed layer blobs (default: DEFAULT_LIMITS). */
   decompress?: DecompressOptions | undefined;
@@ -97,7 +107,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
   const plugins = (options.plugins ?? []).map((make) => make());
   const entries: ScannedEntry[] = [];
   const captured: CapturedFile[] = [];
-  const warnings: string[] = [];
+  const warnings: ImgsizeWarning[] = [];
   // One warning per hazard kind per layer, quoting the first raw name (docs/RELIABILITY.md, "paths").
   const hazards = new Map<PathHazard, { first: string; count: number }>();
   let capturedTotal = 0;
@@ -130,10 +140,10 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
       if (capture(entry.path, h.size)) {
         const keep = Math.min(h.size, maxCapture);
         if (capturedTotal + keep > maxCaptureTotal) {
-          warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`);
+          warnings.push(warning('W_CAPTURE_SKIPPED', `metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`));
         } else if (!meter.reserveMetadata(keep)) {
           warnings.push(
-            `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${meter.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`,
+            warning('W_CAPTURE_SKIPPED', `metadata file ${JSON.stringify(`/${entry.path}`)} not read: the image's metadata files pass ${meter.limits.maxMetadataBytesTotal} bytes together (limit maxMetadataBytesTotal)`),
           );
         } else {
           capturedTotal += keep;
@@ -145,7 +155,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
             },
             end() {
               captured.push({ path: entry.path, content: buf, truncated: keep < h.size });
-              if (keep < h.size) warnings.push(`metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit maxMetadataFileBytes)`);
+              if (keep < h.size) warnings.push(warning('W_CAPTURE_TRUNCATED', `metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit maxMetadataFileBytes)`));
             },
           });
         }
@@ -179,15 +189,15 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
   return {
     visitor,
     finish(walk) {
-      const hazardWarnings = [...hazards].map(
-        ([hz, { first, count }]) => `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`,
+      const hazardWarnings = [...hazards].map(([hz, { first, count }]) =>
+        warning('W_PATH_HAZARD', `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`),
       );
       const scan: LayerScan = {
         entries,
         tarBytes: walk.tarBytes,
         contentBytes,
         captured,
-        warnings: [...walk.warnings, ...hazardWarnings, ...warnings],
+        warnings: [...walk.warnings.map((w) => warning('W_LAYER_TAR', w)), ...hazardWarnings, ...warnings],
       };
       for (const p of plugins) p.finish(scan);
       return scan;
@@ -205,16 +215,6 @@ function deliver(c: Consumer, offset: number, chunk: Buffer): void {
     const to = Math.min(e, end);
     c.data(from, chunk.subarray(from - offset, to - offset));
   }
-}
-
-/**
- * Like `sniff`, but also takes a block of zeros for a tar: an empty layer is just the 1024-byte
- * end-of-archive marker, which has no "ustar" magic.
- */
-export function sniffLayer(head: Buffer): ReturnType<typeof sniff> {
-  const kind = sniff(head);
-  if (kind === 'unknown' && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0)) return 'tar';
-  return kind;
 }
 
 /** Sorted union of ranges. */

@@ -3,6 +3,7 @@
  * Layers are ordered base first. A source reads and scans each layer once; analysis is pure.
  */
 import type { TarEntryType } from './tar/types.js';
+import type { ImgsizeWarning } from './warnings.js';
 
 /** One history entry of the image config (`created_by` is the Dockerfile instruction). */
 export interface HistoryEntry {
@@ -64,7 +65,8 @@ export interface LayerScan {
   estimatedCompressedBytes?: number | undefined;
   /** Files with CUDA fat binaries (gpu/plugin.ts); undefined when that plugin did not run. */
   gpu?: import('./gpu/plugin.js').GpuFileRecord[] | undefined;
-  warnings: string[];
+  /** Oddities of this layer's tar (no `layer` set: the scan does not know its index). */
+  warnings: ImgsizeWarning[];
 }
 
 /** How a layer blob is stored at its source. */
@@ -81,7 +83,8 @@ export interface LoadedLayer {
   compression: BlobCompression;
   /** Exact compressed blob size when the source stores compressed blobs. */
   compressedSize?: number | undefined;
-  scan: LayerScan;
+  /** The layer's contents; absent when they were not read (`SourceInfo.metadataOnly`). */
+  scan?: LayerScan | undefined;
 }
 
 export type SourceKind = 'docker-archive' | 'oci-layout' | 'registry' | 'daemon' | 'report';
@@ -101,11 +104,11 @@ export interface SourceInfo {
   ref: string;
   /** Whole-input compression, for archives (`docker save | gzip`). */
   inputCompression?: BlobCompression | undefined;
-  /** True when the seekable fast path was used. */
+  /** True when a layer was walked positionally (the seekable fast path). Diagnostic: not in the report. */
   fastPath?: boolean | undefined;
   /**
    * True when only manifest and config were read (registry `metadataOnly`): layers carry digests,
-   * sizes and history, but their scans are empty, so file-level numbers are not known.
+   * sizes and history, but no scan, so file-level numbers are not known.
    */
   metadataOnly?: boolean | undefined;
 }
@@ -118,7 +121,7 @@ export interface LoadedImage {
   configDigest?: string | undefined;
   manifestDigest?: string | undefined;
   layers: LoadedLayer[];
-  warnings: string[];
+  warnings: ImgsizeWarning[];
 }
 
 /** Progress events for long work; sources call `onProgress` with these. */

@@ -45,11 +45,6 @@ export function joinPath(dir: string, rel: string): string {
   return `${dir}/${rel}`;
 }
 
-/** Clean path shown to users: always absolute. */
-export function displayPath(p: string): string {
-  return `/${p}`;
-}
-
 /** Ways a raw entry name can be changed by cleaning, or be something other than what it shows. */
 export type PathHazard = 'dotdot' | 'absolute' | 'not-utf8';
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { GpuReportSchema } from './gpu/schema.js';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
+import { WARNING_CODES } from './warnings.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -18,7 +19,6 @@ export const SourceInfoSchema = z.object({
   format: z.enum(['docker-archive-legacy', 'docker-archive-oci', 'oci-layout', 'registry', 'daemon']),
   ref: z.string(),
   inputCompression: z.enum(['none', 'gzip', 'zstd']).optional(),
-  fastPath: z.boolean().optional(),
   /** Only manifest and config were read; layer contents (files, wasted bytes) are unknown. */
   metadataOnly: z.boolean().optional(),
 });
@@ -228,6 +228,14 @@ export const FileListSchema = z.object({
   entries: z.array(z.union([FileRowSchema, LegacyFileRowSchema])),
 });
 
+/** A recoverable oddity: a stable code (warnings.ts WARNING_CODES), one message, and the layer it is about. */
+export const WarningSchema = z.object({
+  code: z.enum(WARNING_CODES),
+  message: z.string(),
+  /** Index of the layer the warning is about, when it is about one. */
+  layer: Count.optional(),
+});
+
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('imgsize'), version: z.string() }),
@@ -249,7 +257,7 @@ export const ReportSchema = z.object({
   files: FileListSchema.optional(),
   /** Budget evaluation (only with `--budget`). */
   budgets: BudgetResultSchema.optional(),
-  warnings: z.array(z.string()),
+  warnings: z.array(WarningSchema),
 });
 
 export type Report = z.infer<typeof ReportSchema>;
@@ -268,6 +276,7 @@ export type FileList = z.infer<typeof FileListSchema>;
 export type FileRow = z.infer<typeof FileRowSchema>;
 export type LegacyFileRow = z.infer<typeof LegacyFileRowSchema>;
 export type HiddenCopy = z.infer<typeof HiddenCopySchema>;
+export type ReportWarning = z.infer<typeof WarningSchema>;
 
 /** JSON Schema (draft 2020-12) of the report, generated from the zod schema. */
 export function reportJsonSchema(): unknown {

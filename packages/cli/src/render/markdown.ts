@@ -4,7 +4,7 @@
  * always fits GitHub's comment limit (65,536 characters): lists are cut to fewer rows ("… N more")
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
-import type { BudgetResult, DiffReport, MetricDelta, Report } from '@imgsize/core';
+import { formatWarning, type BudgetResult, type DiffReport, type MetricDelta, type Report } from '@imgsize/core';
 import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
@@ -251,7 +251,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
 
   if (r.warnings.length > 0) {
     const list = r.warnings.slice(0, Math.min(top, 10));
-    out.push(details(`Warnings (${r.warnings.length})`, list.map((w) => `- ${mdText(truncate(w, 200))}`).join('\n') + moreLine(r.warnings.length - list.length)));
+    out.push(details(`Warnings (${r.warnings.length})`, list.map((w) => `- ${mdText(truncate(formatWarning(w), 200))}`).join('\n') + moreLine(r.warnings.length - list.length)));
   }
   out.push(footer(r.tool.version));
   return `${out.join('\n\n')}\n`;

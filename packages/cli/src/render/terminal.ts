@@ -2,7 +2,7 @@
  * dive-style terminal report of an analyze Report. Pure: report in, text out. Every size says
  * whether it is compressed; uncompressed is the default and is labelled in the summary.
  */
-import type { Report } from '@imgsize/core';
+import { formatWarning, type Report } from '@imgsize/core';
 import { cleanInstruction, formatBytes, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable } from './table.js';
@@ -169,7 +169,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
 
   if (r.warnings.length > 0) {
     h(`Warnings (${r.warnings.length})`);
-    for (const w of r.warnings.slice(0, 10)) out.push(s.yellow(`  ${truncateLine(safeText(w), o.width - 2)}`));
+    for (const w of r.warnings.slice(0, 10)) out.push(s.yellow(`  ${truncateLine(safeText(formatWarning(w)), o.width - 2)}`));
     if (r.warnings.length > 10) out.push(s.dim(`  … ${r.warnings.length - 10} more in --json`));
   }
   return `${out.join('\n')}\n`;
@@ -206,10 +206,11 @@ function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): strin
       s.dim,
     ),
   );
-  const others = r.warnings.filter((w) => !w.startsWith('metadata only'));
+  // The metadata-only view says so itself.
+  const others = r.warnings.filter((w) => w.code !== 'W_METADATA_ONLY');
   if (others.length > 0) {
     h(`Warnings (${others.length})`);
-    for (const w of others.slice(0, 10)) out.push(s.yellow(`  ${truncateLine(safeText(w), o.width - 2)}`));
+    for (const w of others.slice(0, 10)) out.push(s.yellow(`  ${truncateLine(safeText(formatWarning(w)), o.width - 2)}`));
   }
   return `${out.join('\n')}\n`;
 }

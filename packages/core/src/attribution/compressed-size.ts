@@ -20,7 +20,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import type { LayerScan, ScannedEntry } from '../model.js';
-import type { LayerScanPlugin } from '../layer-scan.js';
+import { definePlugin, type LayerScanPlugin, type LayerScanPluginFactory } from '../layer-scan.js';
 import type { ByteRange } from '../tar/types.js';
 
 /** Tunables of the sampler (defaults: see SAMPLING_SCHEDULE and BENCHMARKS.md). */
@@ -384,3 +384,9 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
     },
   };
 }
+
+/**
+ * The default sampler as a plugin factory with an identity: cached scans are keyed by its id and
+ * version, so bump the version whenever the sampler's estimates change.
+ */
+export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '1', () => createCompressionSampler());

@@ -55,7 +55,8 @@ describe('attribute', () => {
 
   it('estimates compressed sizes from priors when no sampler ran, and says so', () => {
     const a = analyze(SPEC);
-    expect(a.warnings.join()).toMatch(/no compression estimate for layer\(s\) 0, 1, 2/);
+    expect(a.warnings.map((w) => w.code)).toContain('W_NO_ESTIMATE');
+    expect(a.warnings.map((w) => w.message).join()).toMatch(/no compression estimate for layer\(s\) 0, 1, 2/);
     expect(a.pull.compressedBytesExact).toBe(false);
     const b = analyze({ layers: SPEC.layers.map((l, i) => ({ ...l, compressedSize: 1000 * (i + 1) })) });
     expect(b.warnings).toEqual([]);

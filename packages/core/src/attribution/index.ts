@@ -15,10 +15,12 @@ import { DEFAULT_FINDING_RULES, runFindings, type FindingRule } from './findings
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
+import { warning, type ImgsizeWarning } from '../warnings.js';
 
 export { categorize, resolveAppDirs, type CategorizeContext } from './categorize.js';
 export {
   createCompressionSampler,
+  COMPRESSION_SAMPLER,
   sampleRanges,
   contentClassOf,
   SAMPLING_SCHEDULE,
@@ -73,7 +75,7 @@ export interface Attribution {
   directories: DirectoryReport[];
   /** Every shipped regular file, categorized and owned (the per-path rows are built from it). */
   analyzed: AnalyzedImage;
-  warnings: string[];
+  warnings: ImgsizeWarning[];
 }
 
 /** Environment variables that relocate caches, and the category of what lives below them. */
@@ -131,7 +133,7 @@ export interface Prepared {
   labels: ReadonlyMap<string, string>;
   /** Compressed bytes of each layer blob (exact, estimated, or a prior-only guess). */
   layerCompressed: number[];
-  warnings: string[];
+  warnings: ImgsizeWarning[];
 }
 
 /** Builds the AnalyzedImage the findings rules read (categories, owners, scaled compressed sizes). */
@@ -140,7 +142,7 @@ export function prepareAttribution(
   overlay: OverlayResult,
   options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping'> = {},
 ): Prepared {
-  const warnings: string[] = [];
+  const warnings: ImgsizeWarning[] = [];
   const env = envMap(image.config.env);
   const mapping = options.historyMapping ?? mapHistoryToLayers(image.config.history, image.layers.length);
   const instructions = mapping.layerHistory.map((hi) => (hi === null ? null : (image.config.history[hi]?.createdBy ?? null)));
@@ -154,25 +156,26 @@ export function prepareAttribution(
   image.layers.forEach((l, i) => {
     let files = 0;
     let others = 0;
-    for (const e of l.scan.entries) {
+    const entries = l.scan?.entries ?? [];
+    for (const e of entries) {
       if (e.type === 'file') files += rawOf(e);
       else others += ENTRY_COST.header;
     }
-    let total = l.compressedSize ?? l.scan.estimatedCompressedBytes;
+    let total = l.compressedSize ?? l.scan?.estimatedCompressedBytes;
     if (total === undefined) {
-      if (l.scan.entries.some((e) => e.type === 'file' && e.size > 0)) unestimated.push(i);
+      if (entries.some((e) => e.type === 'file' && e.size > 0)) unestimated.push(i);
       total = files + others + ENTRY_COST.stream;
     }
     layerCompressed.push(total);
     factor.push(files > 0 ? total / files : 0);
   });
   if (unestimated.length > 0) {
-    warnings.push(`no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`);
+    warnings.push(warning('W_NO_ESTIMATE', `no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`));
   }
   const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
 
   const pkgs = attributePackages(image, overlay, csizeOf);
-  warnings.push(...pkgs.warnings);
+  warnings.push(...pkgs.warnings.map((w) => warning('W_PACKAGE_DB', w)));
 
   // Every shipped regular file, categorized.
   const baseRules = options.rules ?? DEFAULT_CATEGORY_RULES;

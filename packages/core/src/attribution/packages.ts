@@ -58,7 +58,7 @@ class Captures {
 
   constructor(image: LoadedImage) {
     image.layers.forEach((l, li) => {
-      for (const f of l.scan.captured) {
+      for (const f of l.scan?.captured ?? []) {
         let list = this.byPath.get(f.path);
         if (!list) this.byPath.set(f.path, (list = []));
         list.push({ layer: li, file: f });

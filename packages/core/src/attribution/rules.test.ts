@@ -167,18 +167,20 @@ describe('categorize', () => {
     expect(resolveAppDirs(['/srv/'], '/root/project')).toEqual(['srv', 'root/project']);
   });
 
-  it('classifies 200k paths in well under a second', () => {
+  // Speed is measured in bench/, not asserted here (noisy machines); this checks that the
+  // classifier's per-directory memo never changes an answer across 200k paths.
+  it('classifies 200k paths with the memo giving the same answers as a fresh classifier', () => {
     const dirs = ['usr/lib/x86_64-linux-gnu', 'usr/share/doc/pkg', 'opt/venv/lib/python3.11/site-packages/torch/lib', 'app/src', 'root/.cache/pip/http-v2/a/b'];
     const paths: string[] = [];
     for (let i = 0; i < 200_000; i++) paths.push(`${dirs[i % dirs.length]}/d${i % 2000}/f${i}.${['so', 'py', 'pyc', 'txt', 'a'][i % 5]}`);
     const c = compileRules(DEFAULT_CATEGORY_RULES, ['app']);
     const classify = c.classifier();
-    const t0 = performance.now();
-    let n = 0;
-    for (const p of paths) n += classify(p, 1);
-    const ms = performance.now() - t0;
-    expect(n).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(1000);
+    const got = paths.map((p) => classify(p, 1));
+    for (let i = 0; i < paths.length; i += 997) expect(got[i], paths[i]).toBe(c.classifier()(paths[i]!, 1));
+    const ids = new Set(got.map((k) => c.categories[k]!.id));
+    expect(ids).toContain('docs');
+    expect(ids).toContain('pip-cache');
+    expect(ids).toContain('app');
   });
 });
 

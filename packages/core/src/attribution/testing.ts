@@ -3,7 +3,7 @@
  * files with sizes, symlinks, whiteouts, and captured metadata contents.
  */
 import { isMetadataPath } from '../metadata-paths.js';
-import type { CapturedFile, LoadedImage, LoadedLayer, ScannedEntry } from '../model.js';
+import type { CapturedFile, LayerScan, LoadedImage, LoadedLayer, ScannedEntry } from '../model.js';
 import { cleanPath } from '../paths.js';
 import type { TarEntryType } from '../tar/types.js';
 
@@ -59,14 +59,15 @@ export function makeImage(spec: SpecImage): LoadedImage {
       contentBytes += size;
       if (type === 'file' && content !== undefined && isMetadataPath(path)) captured.push({ path, content, truncated: false });
     }
+    const scan: LayerScan = { entries, tarBytes: 0, contentBytes, captured, warnings: [] };
     const layer: LoadedLayer = {
       index,
       diffId: `sha256:${index.toString(16).padStart(64, '0')}`,
       compression: l.compressedSize === undefined ? 'none' : 'gzip',
-      scan: { entries, tarBytes: 0, contentBytes, captured, warnings: [] },
+      scan,
     };
     if (l.compressedSize !== undefined) layer.compressedSize = l.compressedSize;
-    if (l.estimatedCompressedBytes !== undefined) layer.scan.estimatedCompressedBytes = l.estimatedCompressedBytes;
+    if (l.estimatedCompressedBytes !== undefined) scan.estimatedCompressedBytes = l.estimatedCompressedBytes;
     return layer;
   });
   return {

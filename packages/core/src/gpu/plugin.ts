@@ -3,15 +3,16 @@
  * positional reads when the walker offers them (fast path), else from the passing bytes.
  */
 import type { LayerScan, ScannedEntry } from '../model.js';
-import type { LayerScanPlugin, PayloadAccess } from '../layer-scan.js';
+import { definePlugin, type LayerScanPlugin, type LayerScanPluginFactory, type PayloadAccess } from '../layer-scan.js';
+import { warning } from '../warnings.js';
 import { contentClassOf } from '../attribution/compressed-size.js';
 import { ElfStreamInspector, inspectElfAt, summarizeInventory, type ElfGpuInventory, type GpuFileSummary, type GpuInspectOptions } from './inventory.js';
 
 /** Files smaller than this are not looked at (a fatbin-bearing ELF is far larger). */
 export const MIN_GPU_ELF_BYTES = 4096;
 /** Cache identity of the plugin: bump `version` when what it records changes. */
-export const GPU_PLUGIN_ID = 'gpu-fatbin';
-export const GPU_PLUGIN_VERSION = 1;
+export const GPU_PLUGIN_ID = 'imgsize/gpu-fatbin';
+export const GPU_PLUGIN_VERSION = '1';
 
 /** One file of a layer with fat binaries: its index in `LayerScan.entries` and its summary. */
 export interface GpuFileRecord extends GpuFileSummary {
@@ -28,18 +29,16 @@ export function isGpuCandidate(entry: ScannedEntry): boolean {
 /** Creates the plugin; it fills `scan.gpu` and adds one layer warning per fatbin problem. */
 export function createGpuInventoryPlugin(options: GpuInspectOptions = {}): LayerScanPlugin {
   const records: GpuFileRecord[] = [];
-  const warnings: string[] = [];
+  const warnings: ReturnType<typeof warning>[] = [];
   const streams = new Map<number, { path: string; inspector: ElfStreamInspector }>();
   const record = (index: number, path: string, inv: ElfGpuInventory | null): void => {
     if (!inv) return;
     const s = summarizeInventory(inv);
     if (s.archs.length === 0 && !s.problems) return;
     records.push({ index, ...s });
-    for (const p of inv.problems) warnings.push(`${p.code}: ${JSON.stringify(`/${path}`)}: ${p.message}`);
+    for (const p of inv.problems) warnings.push(warning(p.code, `${JSON.stringify(`/${path}`)}: ${p.message}`));
   };
   return {
-    id: GPU_PLUGIN_ID,
-    version: GPU_PLUGIN_VERSION,
     want(entry: ScannedEntry, index: number, access?: PayloadAccess) {
       if (!isGpuCandidate(entry)) return null;
       if (access) {
@@ -64,3 +63,6 @@ export function createGpuInventoryPlugin(options: GpuInspectOptions = {}): Layer
     },
   };
 }
+
+/** The GPU inventory as a scan plugin factory with its cache identity (a default plugin of analyzeImage). */
+export const GPU_INVENTORY: LayerScanPluginFactory = definePlugin(GPU_PLUGIN_ID, GPU_PLUGIN_VERSION, () => createGpuInventoryPlugin());

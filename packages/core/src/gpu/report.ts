@@ -26,8 +26,8 @@ export function gpuFilesOf(img: AnalyzedImage): GpuFile[] {
   for (const f of img.files) byKey.set(`${f.layer}\0${f.path}`, f);
   const out: GpuFile[] = [];
   img.image.layers.forEach((l, layer) => {
-    for (const record of l.scan.gpu ?? []) {
-      const entry = l.scan.entries[record.index];
+    for (const record of l.scan?.gpu ?? []) {
+      const entry = l.scan?.entries[record.index];
       const file = entry && byKey.get(`${layer}\0${entry.path}`);
       if (file) out.push({ file, record });
     }
@@ -115,7 +115,7 @@ export function detectTorch(img: AnalyzedImage): TorchBuild | undefined {
 
 /** The captured bytes of a (small) file as text, from the layer that shipped it. */
 function capturedText(img: AnalyzedImage, f: ShippedFile): string | undefined {
-  const c = img.image.layers[f.layer]?.scan.captured.find((x) => x.path === f.path);
+  const c = img.image.layers[f.layer]?.scan?.captured.find((x) => x.path === f.path);
   return c?.content.toString('utf8');
 }
 

@@ -13,11 +13,14 @@ import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../errors.js';
 import { ImageIndex, type Descriptor, type Platform } from '../image-schemas.js';
-import { parseImageConfig, parseJsonDocument } from '../image-config.js';
-import { scanLayerRegion, scanLayerStream, scanOptionsFor, type LayerScanOptions } from '../layer-scan.js';
-import { checkLayerCount, limitError, ResourceMeter, resolveLimits } from '../limits.js';
-import type { ImageSource, LayerScan, LoadedImage, LoadedLayer, LoadOptions } from '../model.js';
-import { compressionOfMediaType, parsePlatform, selectFromIndex } from '../oci-index.js';
+import { parseJsonDocument } from '../image-config.js';
+import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
+import { limitError, resolveLimits } from '../limits.js';
+import type { BlobCompression, ImageSource, LayerScan, LoadedImage, LoadOptions } from '../model.js';
+import { parsePlatform, selectFromIndex } from '../oci-index.js';
+import { blobCompressionOf } from '../codec.js';
+import { warning, type ImgsizeWarning } from '../warnings.js';
+import { assembleImage, type LayerBlobs } from './assemble.js';
 import { DIGEST_RE } from './registry-ref.js';
 
 /** Options of the OCI layout source. */
@@ -70,16 +73,16 @@ async function loadLayout(dir: string, label: string, opts: OciLayoutOptions, lo
   }
   const limits = resolveLimits(load.limits);
   const maxJson = limits.maxMetadataFileBytes;
-  const warnings: string[] = [];
+  const warnings: ImgsizeWarning[] = [];
   const layoutText = await readLimited(join(root, 'oci-layout'), maxJson, 'oci-layout').catch((e: unknown) => {
     if (e instanceof ImgsizeError) throw e;
     return undefined;
   });
   if (layoutText === undefined) {
-    warnings.push('the directory has no oci-layout file; reading index.json anyway');
+    warnings.push(warning('W_OCI_LAYOUT', 'the directory has no oci-layout file; reading index.json anyway'));
   } else {
     const v = parseJsonDocument(OciLayoutFile, layoutText, 'oci-layout', maxJson);
-    if (!v.imageLayoutVersion.startsWith('1.')) warnings.push(`oci-layout version ${v.imageLayoutVersion} is newer than imgsize knows (1.x)`);
+    if (!v.imageLayoutVersion.startsWith('1.')) warnings.push(warning('W_OCI_LAYOUT', `oci-layout version ${v.imageLayoutVersion} is newer than imgsize knows (1.x)`));
   }
   let indexBytes: Buffer;
   try {
@@ -94,7 +97,7 @@ async function loadLayout(dir: string, label: string, opts: OciLayoutOptions, lo
   const index = parseJsonDocument(ImageIndex, indexBytes, 'index.json', maxJson);
 
   /** Resolves a blob to a path inside the layout (symlinks included) and checks its size. */
-  const locate = async (d: Descriptor): Promise<string> => {
+  const locate = async (d: Pick<Descriptor, 'digest' | 'size'>): Promise<string> => {
     const p = blobPath(root, d.digest);
     let real: string;
     try {
@@ -119,94 +122,64 @@ async function loadLayout(dir: string, label: string, opts: OciLayoutOptions, lo
 
   const platform = typeof opts.platform === 'string' ? parsePlatform(opts.platform) : opts.platform;
   const sel = await selectFromIndex(index, readBlob, { image: opts.tag ?? load.image, platform, what: 'index.json', maxJsonBytes: maxJson });
-  checkLayerCount(sel.manifest.layers.length, limits, 'the image manifest');
-  const config = parseImageConfig(await readBlob(sel.manifest.config), `image config ${sel.manifest.config.digest}`, maxJson);
-  checkLayerCount(config.diffIds.length, limits, 'the image config');
-  const descs = sel.manifest.layers;
-  if (config.diffIds.length !== descs.length) {
-    throw new ImgsizeError('E_BAD_MANIFEST', `the manifest lists ${descs.length} layers but the config has ${config.diffIds.length} diff_ids`);
-  }
-  const scanOpts: LayerScanOptions = scanOptionsFor(load.scan, limits, new ResourceMeter(limits), load.signal);
   const verify = opts.verifyDigests !== false;
-  const scans = new Map<string, Promise<{ scan: LayerScan; compression: 'none' | 'gzip' | 'zstd'; fast: boolean }>>();
-  let fastPath = false;
   let done = 0;
-  const total = descs.reduce((s, d) => s + d.size, 0);
-  const scanOne = async (d: Descriptor, i: number): Promise<{ scan: LayerScan; compression: 'none' | 'gzip' | 'zstd'; fast: boolean }> => {
-    throwIfAborted(load.signal);
-    const path = await locate(d);
-    // Media types lie (skopeo 1.9 labels uncompressed layers +gzip): the bytes decide.
-    const declared = compressionOfMediaType(d.mediaType);
-    const kind = await sniffFile(path);
-    if (declared !== 'auto' && declared !== kind) {
-      warnings.push(`layer ${i} (${d.digest}): media type ${d.mediaType ?? ''} says ${declared} but the blob is ${kind === 'none' ? 'an uncompressed tar' : kind}`);
-    }
-    let scan: LayerScan;
-    if (kind === 'none') {
-      // Positional fast path: only headers are read; the size was checked against the descriptor.
-      const fh = await open(path, 'r');
-      try {
-        scan = await scanLayerRegion(fh, 0, d.size, scanOpts);
-      } finally {
-        await fh.close();
-      }
-    } else {
-      const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
-      try {
-        scan = await scanLayerStream(verify ? hashing(stream, d.digest) : stream, kind, scanOpts);
-      } catch (e) {
-        // A blob the decompressor chokes on may simply be corrupt on disk: say so when it is.
-        if (verify && isImgsizeError(e) && e.code !== 'E_DIGEST_MISMATCH' && e.code !== 'E_ABORTED' && !(await digestMatches(path, d.digest))) {
-          throw new ImgsizeError('E_DIGEST_MISMATCH', `blob ${d.digest} does not match its digest`, { cause: e });
+  const total = sel.manifest.layers.reduce((s, d) => s + d.size, 0);
+  const blobs: LayerBlobs = {
+    async scan(d, scanOpts, signal) {
+      throwIfAborted(signal);
+      const size = d.size!;
+      const path = await locate({ digest: d.digest!, size });
+      // Media types lie (skopeo 1.9 labels uncompressed layers +gzip): the bytes decide.
+      const kind = await sniffFile(path);
+      let scan: LayerScan;
+      if (kind === 'none') {
+        // Positional fast path: only headers are read; the size was checked against the descriptor.
+        const fh = await open(path, 'r');
+        try {
+          scan = await scanLayerRegion(fh, 0, size, scanOpts);
+        } finally {
+          await fh.close();
         }
-        throw e;
-      } finally {
-        stream.destroy();
+      } else {
+        const stream = createReadStream(path, { highWaterMark: READ_CHUNK });
+        try {
+          scan = await scanLayerStream(verify ? hashing(stream, d.digest!) : stream, kind, scanOpts);
+        } catch (e) {
+          // A blob the decompressor chokes on may simply be corrupt on disk: say so when it is.
+          if (verify && isImgsizeError(e) && e.code !== 'E_DIGEST_MISMATCH' && e.code !== 'E_ABORTED' && !(await digestMatches(path, d.digest!))) {
+            throw new ImgsizeError('E_DIGEST_MISMATCH', `blob ${d.digest} does not match its digest`, { cause: e });
+          }
+          throw e;
+        } finally {
+          stream.destroy();
+        }
       }
-    }
-    done += d.size;
-    load.onProgress?.({ phase: 'scan', bytes: done, totalBytes: total, layer: d.digest });
-    return { scan, compression: kind, fast: kind === 'none' };
+      done += size;
+      load.onProgress?.({ phase: 'scan', bytes: done, totalBytes: total, layer: d.digest });
+      return { scan, compression: kind, blobSize: size, positional: kind === 'none' };
+    },
   };
-  // Bounded concurrency; identical blobs are scanned once.
-  const limit = Math.max(1, Math.min(opts.concurrency ?? 2, 8));
-  const queue = descs.map((d, i) => ({ d, i }));
-  const workers = Array.from({ length: limit }, async () => {
-    for (;;) {
-      const job = queue.shift();
-      if (!job) return;
-      if (!scans.has(job.d.digest)) {
-        const p = scanOne(job.d, job.i).catch((e: unknown) => {
-          throw withContext(e, `layer ${job.i} (${job.d.digest})`);
-        });
-        scans.set(job.d.digest, p);
-        await p;
-      }
-    }
+  const a = await assembleImage({
+    manifest: {
+      what: 'the image manifest',
+      layers: sel.manifest.layers.map((d) => ({ blob: d.digest, digest: d.digest, mediaType: d.mediaType, size: d.size, label: d.digest })),
+    },
+    config: { what: `image config ${sel.manifest.config.digest}`, read: () => readBlob(sel.manifest.config) },
+    blobs,
+    load,
+    limits,
+    concurrency: Math.max(1, Math.min(opts.concurrency ?? 2, 8)),
+    warnings,
   });
-  await Promise.all(workers);
-  const layers: LoadedLayer[] = [];
-  for (const [i, d] of descs.entries()) {
-    const b = await scans.get(d.digest)!;
-    if (b.fast) fastPath = true;
-    layers.push({
-      index: i,
-      diffId: config.diffIds[i]!,
-      digest: d.digest,
-      mediaType: d.mediaType,
-      compression: b.compression,
-      compressedSize: b.compression === 'none' ? undefined : d.size,
-      scan: b.scan,
-    });
-  }
   return {
-    source: { kind: 'oci-layout', format: 'oci-layout', ref: label, fastPath },
+    source: { kind: 'oci-layout', format: 'oci-layout', ref: label, fastPath: a.positional },
     repoTags: sel.refName ? [sel.refName] : [],
-    config,
+    config: a.config,
     configDigest: sel.manifest.config.digest,
     manifestDigest: sel.manifestDigest,
-    layers,
-    warnings,
+    layers: a.layers,
+    warnings: a.warnings,
   };
 }
 
@@ -217,15 +190,13 @@ async function readLimited(path: string, max: number, what: string): Promise<str
   return readFile(path, 'utf8');
 }
 
-/** Layer compression from the first bytes, when the media type does not say. */
-async function sniffFile(path: string): Promise<'none' | 'gzip' | 'zstd'> {
+/** Layer compression from the first bytes (codec.ts decides). */
+async function sniffFile(path: string): Promise<BlobCompression> {
   const fh = await open(path, 'r');
   try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(head, 0, 4, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-    if (bytesRead >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-    return 'none';
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return blobCompressionOf(head.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }

@@ -7,12 +7,15 @@
  */
 import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../errors.js';
 import { ImageIndex, ImageManifest, type Descriptor, type Platform } from '../image-schemas.js';
-import { parseImageConfig, parseJsonDocument } from '../image-config.js';
-import { createLayerCache, scanVariant, type LayerCache } from '../layer-cache.js';
-import { scanLayerStream, scanOptionsFor } from '../layer-scan.js';
-import { checkLayerCount, DEFAULT_LIMITS, limitError, ResourceMeter, resolveLimits, type Limits } from '../limits.js';
-import type { BlobCompression, ImageSource, LayerScan, LoadedImage, LoadedLayer, LoadOptions, Progress } from '../model.js';
-import { compressionOfMediaType, formatPlatform, looksLikeIndex, parsePlatform, selectFromIndex } from '../oci-index.js';
+import { parseJsonDocument } from '../image-config.js';
+import { chainLayerCaches, createLayerCache, type LayerCache } from '../layer-cache.js';
+import { scanLayerStream, type LayerScanOptions } from '../layer-scan.js';
+import { limitError, resolveLimits } from '../limits.js';
+import type { ImageSource, LoadedImage, LoadOptions, Progress } from '../model.js';
+import { formatPlatform, looksLikeIndex, parsePlatform, selectFromIndex } from '../oci-index.js';
+import { blobCompressionOf } from '../codec.js';
+import { warning, type ImgsizeWarning } from '../warnings.js';
+import { assembleImage, type BlobScan, type LayerBlobs } from './assemble.js';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.js';
 import { formatRegistryRef, parseRegistryRef, type RegistryRef } from './registry-ref.js';
 
@@ -22,18 +25,13 @@ export interface RegistrySourceOptions extends RegistryClientOptions {
   platform?: Platform | string | undefined;
   /** Layers downloaded at once (default 3). */
   concurrency?: number | undefined;
-  /** Read manifest and config only: layers get sizes and history but an empty scan (see `SourceInfo.metadataOnly`). */
+  /** Read manifest and config only: layers get sizes and history but no scan (see `SourceInfo.metadataOnly`). */
   metadataOnly?: boolean | undefined;
   /** Layer cache to use (default: the on-disk cache at `cacheDir` or the XDG default). */
   cache?: LayerCache | undefined;
   cacheDir?: string | undefined;
   /** Neither read nor write the layer cache. */
   noCache?: boolean | undefined;
-}
-
-/** Returns an empty layer scan (metadata-only loads). */
-export function emptyLayerScan(): LayerScan {
-  return { entries: [], tarBytes: 0, contentBytes: 0, captured: [], warnings: [] };
 }
 
 /** Opens `[registry://]host/repo[:tag|@digest]` as an ImageSource. */
@@ -87,46 +85,54 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
     } else {
       manifest = parseJsonDocument(ImageManifest, top.bytes, `manifest ${name}`, Math.max(client.maxManifestBytes, limits.maxMetadataFileBytes));
     }
-    checkLayerCount(manifest.layers.length, limits, 'the manifest');
-    const configBytes = await client.fetchBlob(manifest.config, limits.maxMetadataFileBytes, signal).catch((e: unknown) => {
-      throw withContext(e, 'reading the image config');
+    const warnings: ImgsizeWarning[] = [];
+    const diskCache = opts.noCache ? undefined : (opts.cache ?? createLayerCache({ dir: opts.cacheDir, env: opts.env }));
+    const cache = load.layerCache && diskCache ? chainLayerCaches(load.layerCache, diskCache) : (load.layerCache ?? diskCache);
+    let total = 0;
+    let done = 0;
+    let nextReport = 0;
+    const progress = (n: number, layer: string): void => {
+      done += n;
+      if (!load.onProgress || done < nextReport) return;
+      nextReport = done + (8 << 20);
+      const p: Progress = { phase: 'download', bytes: done, totalBytes: total, layer };
+      load.onProgress(p);
+    };
+    const blobs: LayerBlobs = {
+      async scan(d, scanOpts, signal) {
+        const desc = manifest.layers[d.index]!;
+        total += desc.size;
+        return scanBlob(client, desc, scanOpts, signal, (n) => progress(n, desc.digest));
+      },
+    };
+    const a = await assembleImage({
+      manifest: { what: 'the manifest', layers: manifest.layers.map((d) => ({ blob: d.digest, digest: d.digest, mediaType: d.mediaType, size: d.size, label: d.digest })) },
+      config: {
+        what: `image config ${manifest.config.digest}`,
+        read: () =>
+          client.fetchBlob(manifest.config, limits.maxMetadataFileBytes, signal).catch((e: unknown) => {
+            throw withContext(e, 'reading the image config');
+          }),
+      },
+      blobs,
+      load: { ...load, layerCache: cache },
+      limits,
+      concurrency: Math.max(1, Math.min(opts.concurrency ?? 3, 16)),
+      metadataOnly: opts.metadataOnly,
+      warnings,
     });
-    const config = parseImageConfig(configBytes, `image config ${manifest.config.digest}`, limits.maxMetadataFileBytes);
-    checkLayerCount(config.diffIds.length, limits, 'the image config');
-    if (config.diffIds.length !== manifest.layers.length) {
-      throw new ImgsizeError('E_BAD_MANIFEST', `the manifest lists ${manifest.layers.length} layers but the config has ${config.diffIds.length} diff_ids`);
-    }
-    const warnings: string[] = [];
+    const config = a.config;
     if (platform && !looksLikeIndex(doc) && (config.os !== platform.os || config.architecture !== platform.architecture)) {
-      warnings.push(`platform ${formatPlatform(platform)} was asked for, but ${name} is a single-platform image for ${formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant })}`);
+      a.warnings.unshift(warning('W_PLATFORM', `platform ${formatPlatform(platform)} was asked for, but ${name} is a single-platform image for ${formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant })}`));
     }
-    const scans = opts.metadataOnly ? new Map<string, BlobScan>() : await scanLayers(client, manifest.layers, config.diffIds, opts, load, limits);
-    const layers: LoadedLayer[] = manifest.layers.map((d, i) => {
-      const declared = compressionOfMediaType(d.mediaType);
-      const b = scans.get(d.digest);
-      const actual = b?.compression ?? (declared === 'auto' ? 'gzip' : declared);
-      if (b && declared !== 'auto' && declared !== actual) {
-        warnings.push(`layer ${i} (${d.digest}): media type ${d.mediaType ?? ''} says ${declared} but the blob is ${actual === 'none' ? 'an uncompressed tar' : actual}`);
-      }
-      return {
-        index: i,
-        diffId: config.diffIds[i]!,
-        digest: d.digest,
-        mediaType: d.mediaType,
-        compression: actual,
-        compressedSize: actual === 'none' ? undefined : d.size,
-        scan: b?.scan ?? emptyLayerScan(),
-      };
-    });
-    if (opts.metadataOnly) warnings.push('metadata only: layer contents were not read; file-level numbers are empty');
     return {
       source: { kind: 'registry', format: 'registry', ref: name, ...(opts.metadataOnly ? { metadataOnly: true } : {}) },
       repoTags: ref.tag !== undefined ? [`${ref.registry}/${ref.repository}:${ref.tag}`] : [],
       config,
       configDigest: manifest.config.digest,
       manifestDigest,
-      layers,
-      warnings,
+      layers: a.layers,
+      warnings: a.warnings,
     };
   } catch (e) {
     throw client.scrubError(withContext(e, `reading ${name}`));
@@ -135,86 +141,7 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
   }
 }
 
-interface BlobScan {
-  scan: LayerScan;
-  /** What the blob turned out to be (its first bytes decide, not the media type). */
-  compression: BlobCompression;
-}
-
 const CONTENT_ERRORS = new Set(['E_DECOMPRESS', 'E_BAD_TAR', 'E_TRUNCATED', 'E_NOT_AN_ARCHIVE', 'E_LIMIT']);
-
-/** Downloads and scans the distinct layer blobs, `concurrency` at a time, through the cache. */
-async function scanLayers(
-  client: RegistryClient,
-  descs: readonly Descriptor[],
-  diffIds: readonly string[],
-  opts: RegistrySourceOptions,
-  load: LoadOptions,
-  limits: Limits,
-): Promise<Map<string, BlobScan>> {
-  const cache = opts.noCache ? undefined : (opts.cache ?? createLayerCache({ dir: opts.cacheDir, env: opts.env }));
-  // Of the limits, only the capture size changes what a successful scan holds.
-  const variant = scanVariant(
-    load.scan?.maxCaptureBytes === undefined && limits.maxMetadataFileBytes !== DEFAULT_LIMITS.maxMetadataFileBytes
-      ? { ...load.scan, maxCaptureBytes: limits.maxMetadataFileBytes }
-      : load.scan,
-  );
-  const unique = new Map<string, { desc: Descriptor; diffId: string; index: number }>();
-  descs.forEach((d, i) => {
-    if (!unique.has(d.digest)) unique.set(d.digest, { desc: d, diffId: diffIds[i]!, index: i });
-  });
-  const out = new Map<string, BlobScan>();
-  const todo: { desc: Descriptor; diffId: string; index: number }[] = [];
-  for (const u of unique.values()) {
-    const hit = cache ? await cache.get(u.desc.digest, variant) : undefined;
-    if (hit && (hit.diffId === undefined || hit.diffId === u.diffId)) {
-      out.set(u.desc.digest, { scan: hit.scan, compression: hit.compression ?? declaredCompression(u.desc) });
-    }
-    else todo.push(u);
-  }
-  const total = todo.reduce((s, t) => s + t.desc.size, 0);
-  let done = 0;
-  let nextReport = 0;
-  const progress = (n: number, layer: string): void => {
-    done += n;
-    if (!load.onProgress || done < nextReport) return;
-    nextReport = done + (8 << 20);
-    const p: Progress = { phase: 'download', bytes: done, totalBytes: total, layer };
-    load.onProgress(p);
-  };
-  // One failure stops the other downloads.
-  const inner = new AbortController();
-  const onOuterAbort = (): void => inner.abort(load.signal?.reason);
-  load.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const signal = inner.signal;
-  const scanOpts = scanOptionsFor(load.scan, limits, new ResourceMeter(limits), signal);
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const t = todo.shift();
-      if (!t) return;
-      throwIfAborted(signal);
-      const b = await scanBlob(client, t.desc, scanOpts, signal, (n) => progress(n, t.desc.digest)).catch((e: unknown) => {
-        throw withContext(e, `layer ${t.index} (${t.desc.digest})`);
-      });
-      out.set(t.desc.digest, b);
-      await cache?.put({ key: t.desc.digest, diffId: t.diffId, compressedSize: t.desc.size, compression: b.compression, scan: b.scan }, variant);
-    }
-  };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 3, 16));
-  try {
-    const results = await Promise.allSettled(Array.from({ length: n }, () => worker().catch((e: unknown) => {
-      inner.abort(e);
-      throw e;
-    })));
-    // Report the first real failure, not the aborts it caused in the other workers.
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-    const real = failures.find((e) => !isImgsizeError(e, 'E_ABORTED')) ?? failures[0];
-    if (real !== undefined) throw real;
-  } finally {
-    load.signal?.removeEventListener('abort', onOuterAbort);
-  }
-  return out;
-}
 
 /**
  * Streams one blob into the scanner. When the scanner fails on the content (corrupt gzip, bad
@@ -224,7 +151,7 @@ async function scanLayers(
 async function scanBlob(
   client: RegistryClient,
   desc: Descriptor,
-  scanOpts: Parameters<typeof scanLayerStream>[2],
+  scanOpts: LayerScanOptions,
   signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<BlobScan> {
@@ -242,7 +169,7 @@ async function scanBlob(
   };
   try {
     const scan = await scanLayerStream(shielded, 'auto', scanOpts);
-    return { scan, compression: head === undefined ? 'none' : sniffCompression(head) };
+    return { scan, compression: head === undefined ? 'none' : blobCompressionOf(head), blobSize: desc.size };
   } catch (e) {
     if (isImgsizeError(e) && CONTENT_ERRORS.has(e.code) && !signal.aborted) {
       try {
@@ -255,16 +182,4 @@ async function scanBlob(
   } finally {
     await gen.return(undefined).catch(() => undefined);
   }
-}
-
-function declaredCompression(d: Descriptor): BlobCompression {
-  const c = compressionOfMediaType(d.mediaType);
-  return c === 'auto' ? 'gzip' : c;
-}
-
-/** gzip / zstd by magic number, else an uncompressed tar. */
-function sniffCompression(head: Buffer): BlobCompression {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  return 'none';
 }

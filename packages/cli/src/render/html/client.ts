@@ -884,7 +884,7 @@ function header(title, meta, toc, brand) {
 function warnings(list) {
   if (!list || !list.length) return;
   var sec = section('warnings', 'Warnings', fmtCount(list.length));
-  sec.append(h('ul', { class: 'warnings' }, list.slice(0, 50).map(function (w) { return h('li', { text: w }); })));
+  sec.append(h('ul', { class: 'warnings' }, list.slice(0, 50).map(function (w) { return h('li', { text: typeof w === 'string' ? w : (w.layer != null ? 'layer ' + w.layer + ': ' : '') + w.message }); })));
   if (list.length > 50) sec.append(h('p', { class: 'note', text: '\u2026 ' + (list.length - 50) + ' more in the JSON report' }));
   root.append(sec);
 }

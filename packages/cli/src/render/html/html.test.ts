@@ -56,7 +56,7 @@ describe('embedJson: the data island cannot be broken out of', () => {
     const files: FileList = { entries: hostile.map((p, i) => [`/x/${p}`, 10 + i, 10 + i, 'other', 0] as const).map((r) => [...r]) as FileList['entries'] };
     const r = minimalReport(files);
     r.image.repoTags = ['</script><script>alert(1)</script>'];
-    r.warnings = ['</script><!--'];
+    r.warnings = [{ code: 'W_LAYER_TAR', message: '</script><!--', layer: 0 }];
     const html = renderAnalyzeHtml(r);
     expect(html.match(/<script/gi)).toHaveLength(2);
     expect(html.match(/<\/script/gi)).toHaveLength(2);

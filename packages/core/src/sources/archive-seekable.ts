@@ -1,0 +1,90 @@
+/**
+ * The seekable fast path of the docker-archive reader (an uncompressed archive file): the outer
+ * headers are walked with positional reads, and each referenced layer's headers are walked in
+ * place without reading file payloads; compressed layer blobs are streamed from their region.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { ImgsizeError, throwIfAborted } from '../errors.js';
+import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
+import type { Limits } from '../limits.js';
+import type { LoadOptions, Progress } from '../model.js';
+import { walkTarRegion } from '../tar/positional-walker.js';
+import { tarLimitsOf, type TarVisitor } from '../tar/types.js';
+import { sniffLayer } from '../codec.js';
+import { jsonTooBig, LinkTable, type ArchiveContents, type OuterEntry } from './archive-join.js';
+
+const READ_CHUNK = 1 << 20;
+
+/** Walks the outer archive in `fh` positionally; layers are scanned when the join asks. */
+export async function readSeekable(fh: FileHandle, size: number, options: LoadOptions, limits: Limits): Promise<ArchiveContents> {
+  const table = new LinkTable();
+  const outer: TarVisitor = {
+    entry(h) {
+      table.add(h);
+      return null;
+    },
+  };
+  const walk = await walkTarRegion(fh, 0, size, outer, { signal: options.signal, limits: tarLimitsOf(limits) });
+  const report = progressReporter(options, size);
+  const readRegion = async (e: OuterEntry): Promise<Buffer> => {
+    const buf = Buffer.alloc(e.size);
+    let done = 0;
+    while (done < e.size) {
+      const { bytesRead } = await fh.read(buf, done, e.size - done, e.offset + done);
+      if (bytesRead === 0) throw new ImgsizeError('E_TRUNCATED', 'unexpected end of file');
+      done += bytesRead;
+    }
+    return buf;
+  };
+  return {
+    resolve: (p) => table.resolve(p),
+    occurrences: (p) => table.occurrences(p),
+    warnings: walk.warnings,
+    concurrency: 1,
+    async readJson(path, what) {
+      const e = table.files.get(path);
+      if (!e) throw new ImgsizeError('E_LAYER_MISSING', `${what} (${path}) is not in the archive`);
+      if (e.size > limits.maxMetadataFileBytes) throw jsonTooBig(what, e.size, limits);
+      return readRegion(e);
+    },
+    async scanLayer(path, scanOpts, signal) {
+      const e = table.files.get(path)!;
+      report(e.offset, path);
+      throwIfAborted(signal);
+      const head = await readRegion({ offset: e.offset, size: Math.min(512, e.size) });
+      const kind = sniffLayer(head);
+      if (kind === 'tar' || e.size === 0) {
+        return { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts), compression: 'none', blobSize: e.size, positional: true };
+      }
+      if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
+      return { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size), kind, scanOpts), compression: kind, blobSize: e.size };
+    },
+  };
+}
+
+/**
+ * The bytes [start, start + length) of an open file as chunks. (A `FileHandle.createReadStream`
+ * per layer would add a close listener to the handle each time.)
+ */
+async function* regionChunks(fh: FileHandle, start: number, length: number): AsyncGenerator<Buffer> {
+  let pos = start;
+  const end = start + length;
+  while (pos < end) {
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) throw new ImgsizeError('E_TRUNCATED', `unexpected end of file at offset ${pos}`);
+    pos += bytesRead;
+    yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+  }
+}
+
+/** Reports progress at most every 64 MiB. */
+export function progressReporter(options: LoadOptions, totalBytes: number | undefined): (bytes: number, layer?: string) => void {
+  let next = 0;
+  return (bytes, layer) => {
+    if (!options.onProgress || bytes < next) return;
+    next = bytes + (64 << 20);
+    const p: Progress = { phase: 'read', bytes, totalBytes, layer };
+    options.onProgress(p);
+  };
+}
