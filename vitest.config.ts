@@ -6,7 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    // starts dockerd and two registries on loopback once per run (IMGSIZE_SERVICES=off to skip)
-    globalSetup: ['test/services/global-setup.ts'],
+    // first bundles the HTML report's script (a generated, git-ignored module page.ts imports);
+    // then starts dockerd and two registries on loopback once per run (IMGSIZE_SERVICES=off to skip)
+    globalSetup: ['test/html-client-setup.ts', 'test/services/global-setup.ts'],
   },
 });

@@ -2,7 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { reportJsonSchema } from '../packages/core/src/report-schema.js';
+import { diffReportJsonSchema } from '../packages/core/src/diff/diff-schema.js';
 
-const out = fileURLToPath(new URL('../packages/core/schema/report.schema.json', import.meta.url));
-writeFileSync(out, `${JSON.stringify(reportJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${out}`);
+for (const [name, schema] of [
+  ['report.schema.json', reportJsonSchema()],
+  ['diff-report.schema.json', diffReportJsonSchema()],
+] as const) {
+  const out = fileURLToPath(new URL(`../packages/core/schema/${name}`, import.meta.url));
+  writeFileSync(out, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}

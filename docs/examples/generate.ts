@@ -2,6 +2,7 @@
  * Regenerates the checked-in examples from the fixture images (fixtures/images):
  *   node --import tsx docs/examples/generate.ts
  * - naive-vs-optimized.md: `imgsize diff naive-ml optimized-ml --format markdown`
+ * - report-naive.txt: `COLUMNS=100 imgsize analyze naive-ml --top 5` (the terminal report; the README quotes it)
  * The images are written as docker-save archives (OCI layout, gzip layers, so compressed sizes are
  * exact) into a temporary directory, analysed with per-path data, diffed and rendered.
  */
@@ -16,6 +17,8 @@ import type { DiffReport } from '../../packages/core/src/diff/diff-schema.js';
 import type { Report } from '../../packages/core/src/report-schema.js';
 import { openDockerArchive } from '../../packages/core/src/sources/docker-archive.js';
 import { renderDiffMarkdown } from '../../packages/cli/src/render/markdown.js';
+import { renderAnalyzeTerminal } from '../../packages/cli/src/render/terminal.js';
+import { createStyle } from '../../packages/cli/src/style.js';
 
 export const EXAMPLES_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -68,11 +71,21 @@ export async function naiveVsOptimizedMarkdown(): Promise<string> {
   return EXAMPLE_INTRO + renderDiffMarkdown(await naiveVsOptimizedDiff());
 }
 
+/** The terminal report of the naive example, 100 columns wide, five rows per list, no colour. */
+export async function naiveTerminalReport(): Promise<string> {
+  const { before } = await analyzeNaiveAndOptimized();
+  return renderAnalyzeTerminal(before.report, { width: 100, style: createStyle(undefined, false), top: 5 });
+}
+
 async function main(): Promise<void> {
   const md = await naiveVsOptimizedMarkdown();
   const out = join(EXAMPLES_DIR, 'naive-vs-optimized.md');
   await writeFile(out, md);
   console.log(`wrote ${out} (${Buffer.byteLength(md)} bytes)`);
+  const txt = await naiveTerminalReport();
+  const outTxt = join(EXAMPLES_DIR, 'report-naive.txt');
+  await writeFile(outTxt, txt);
+  console.log(`wrote ${outTxt} (${Buffer.byteLength(txt)} bytes)`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

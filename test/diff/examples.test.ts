@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES_DIR, EXAMPLE_INTRO, naiveVsOptimizedMarkdown } from '../../docs/examples/generate.js';
+import { EXAMPLES_DIR, EXAMPLE_INTRO, naiveTerminalReport, naiveVsOptimizedMarkdown } from '../../docs/examples/generate.js';
 
 const committedPath = join(EXAMPLES_DIR, 'naive-vs-optimized.md');
 
@@ -54,6 +54,34 @@ describe('docs/examples/naive-vs-optimized.md', () => {
 
   it.runIf(process.env.CHECK_EXAMPLES)('the checked-in file is exactly current', () => {
     expect(readFileSync(committedPath, 'utf8')).toBe(md);
+  });
+});
+
+describe('docs/examples/report-naive.txt and the README excerpt (issue 11: regenerated example output)', () => {
+  let txt: string;
+  beforeAll(async () => {
+    txt = await naiveTerminalReport();
+  });
+  const committed = () => readFileSync(join(EXAMPLES_DIR, 'report-naive.txt'), 'utf8');
+
+  it('the generator fits 100 columns and shows whole fixes', () => {
+    expect(Math.max(...txt.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(100);
+    expect(txt).toContain('           RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt');
+    expect(txt).toMatch(/^  \d+ more findings \([\d.]+ [kM]B uncompressed\): --top \d+ or --json$/m);
+  });
+
+  it("every line of the README's excerpt is a line of the checked-in report-naive.txt, whose sections match the generator", () => {
+    const readme = readFileSync(join(EXAMPLES_DIR, '../../README.md'), 'utf8');
+    const block = /In a terminal it prints[\s\S]*?```text\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const lines = new Set(committed().split('\n'));
+    for (const l of block!.split('\n')) if (l !== '…') expect(lines.has(l), l).toBe(true);
+    const heads = (t: string) => t.split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => l.replace(/\(.*$/, ''));
+    expect(heads(committed())).toEqual(heads(txt));
+  });
+
+  it.runIf(process.env.CHECK_EXAMPLES)('the checked-in file is exactly current', () => {
+    expect(committed()).toBe(txt);
   });
 });
 

@@ -2,7 +2,7 @@
  * Hand-built analyze reports for diff and budget tests: only the numbers a test cares about are
  * given, the rest is filled consistently (summary sums the layers and files).
  */
-import type { Report } from '../../packages/core/src/report-schema.js';
+import { REPORT_SCHEMA_VERSION, type Report } from '../../packages/core/src/report-schema.js';
 
 export interface LayerSpec {
   diffId: string;
@@ -34,7 +34,7 @@ export function makeReport(spec: ReportSpec): Report {
   const exact = spec.compressedExact ?? true;
   const ref = spec.ref ?? 'image.tar';
   return {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'imgsize', version: '0.0.0-test' },
     image: {
       ref,

@@ -110,7 +110,7 @@ describe('docker-archive source on the generated naive image', () => {
       execFileSync('node', [cli, 'analyze', '-', '--json'], { input: readFileSync(files.legacyGz!), encoding: 'utf8', maxBuffer: 64 << 20 }),
     );
     expect(fromFile.summary).toEqual(fromStdin.summary);
-    expect(ReportSchema.parse(fromFile).schemaVersion).toBe(1);
+    expect(ReportSchema.parse(fromFile).schemaVersion).toBe(2);
   });
 
   it('writes nothing next to the input and leaves no temp files', async () => {

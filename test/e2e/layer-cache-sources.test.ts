@@ -5,7 +5,9 @@
  * never share an entry (they used to, both being `plugins=anonymous`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,5 +116,35 @@ describe('plugins have identity', () => {
     await openOciLayout(layoutDir).load({ layerCache: cache, scan: { plugins: [marker(8)] } });
     expect(cache.puts).toEqual([]);
     expect(cache.hits).toEqual([]);
+  });
+});
+
+// Issue 16: a cache entry rewritten as valid gzip JSON with wrong numbers (10 entries,
+// contentBytes 777, one size 10^12) was served as a hit, with no warning.
+describe('a forged on-disk cache entry', () => {
+  it('is reported (W_CACHE_CORRUPT), dropped, and the layer scanned again: the report keeps the true numbers', async () => {
+    const cacheDir = join(dir, 'forged');
+    const open = (): ReturnType<typeof openOciLayout> => openOciLayout(layoutDir);
+    const clean = await analyzeImage(open(), { layerCache: createLayerCache({ dir: cacheDir }) });
+    expect(clean.warnings).toEqual([]);
+    const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files).toHaveLength(layerDigests.length);
+    // Forge the entry of the last layer, naming the file by its new digest as the cache does.
+    const victim = layerDigests.length - 1;
+    const file = files.find((f) => JSON.parse(gunzipSync(readFileSync(f)).toString()).key === layerDigests[victim])!;
+    const json = JSON.parse(gunzipSync(readFileSync(file)).toString());
+    json.scan.entries = Array.from({ length: 10 }, (_, i) => [`forged/${i}`, 'file', i === 0 ? 1e12 : 1, 0o644, null, null]);
+    json.scan.entryCount = 10;
+    json.scan.contentBytes = 777;
+    const body = gzipSync(JSON.stringify(json));
+    rmSync(file);
+    writeFileSync(file.replace(/[0-9a-f]{64}\.json\.gz$/, `${createHash('sha256').update(body).digest('hex')}.json.gz`), body);
+
+    const after = await analyzeImage(open(), { layerCache: createLayerCache({ dir: cacheDir }) });
+    expect(after.warnings).toEqual([{ code: 'W_CACHE_CORRUPT', layer: victim, message: expect.stringMatching(/is not trusted: contentBytes is 777 but the file sizes add up to 1000000000009; it was deleted and the layer scanned again/) }]);
+    expect({ ...after, warnings: [] }).toEqual(clean);
+    // rewritten: the next run is a clean hit
+    const again = await analyzeImage(open(), { layerCache: createLayerCache({ dir: cacheDir }) });
+    expect(again).toEqual(clean);
   });
 });

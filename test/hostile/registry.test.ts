@@ -292,7 +292,7 @@ describeServices('registry misbehaviour (hostile proxy in front of the real regi
       ['nested a million deep', `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`, 'E_BAD_MANIFEST', /not a valid document/],
       ['a layer that is not a digest', JSON.stringify({ schemaVersion: 2, config: { digest: configDigest, size: 10 }, layers: [{ digest: 'sha256:../../../etc/passwd', size: 1 }] }), 'E_BAD_MANIFEST', /not a digest/],
       ['a negative size', JSON.stringify({ schemaVersion: 2, config: { digest: configDigest, size: -1 }, layers: [] }), 'E_BAD_MANIFEST', /config\.size/],
-      ['schema 1', JSON.stringify({ schemaVersion: 1, name: repo, tag: 'v1', fsLayers: [] }), 'E_BAD_MANIFEST', /schema 1/],
+      ['schema 1', JSON.stringify({ schemaVersion: 1, name: repo, tag: 'v1', fsLayers: [] }), 'E_UNSUPPORTED', /schema 1/],
       ['5000 layers', JSON.stringify({ schemaVersion: 2, config: { digest: configDigest, size: 10 }, layers: Array.from({ length: 5000 }, () => ({ digest: big.digest, size: big.size })) }), 'E_LIMIT', /lists 5000 layers \(limit maxLayers = 1000\)/],
       ['10 GB by Content-Length', Buffer.from('{}'), 'E_LIMIT', /is 10000000000 bytes, over the 4194304-byte limit \(limit maxManifestBytes = 4194304\)/, { 'Content-Length': '10000000000' }],
       // no document can contain its own digest: an index "pointing at itself" fails the digest check

@@ -322,7 +322,7 @@ describe.skipIf(skip)('HTML report in headless chromium', () => {
   it('--html to a path that cannot be written is an input error (exit 2) naming the file', async () => {
     const r = await cli(['analyze', NAIVE, '--html', join(tmp, 'no/such/dir/x.html'), '--quiet']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/E_IO: writing HTML report .*x\.html: no such directory/);
+    expect(r.stderr).toMatch(/E_IO: writing html report .*x\.html: no such directory/i);
   });
 
   it('pages without per-path data still open cleanly (analyze: directories table; diff: capped path list)', async () => {
@@ -384,6 +384,46 @@ describe.skipIf(skip)('HTML report in headless chromium', () => {
       expect(await o.page.textContent('#tm-info')).toContain(`/app/${evilName}`);
       expect(await o.page.textContent('#tm-legend')).toContain(`label ${evil}`);
       expect(o.requests).toEqual([]);
+      expect(o.errors).toEqual([]);
+    } finally {
+      await o.page.close();
+    }
+  });
+
+  it('bidi controls and ESC are escaped in every view and in the <title> (issue 16: rtl\\u202egpj.exe showed as rtlexe.jpg)', async () => {
+    const name = 'rtl\u202egpj.exe';
+    const r = makeReport({
+      tag: 'app\u001b[2J\u2067:1',
+      layers: [{ diffId: 'sha256:1', bytes: 300, instruction: 'RUN touch /opt/rtl\u202egpj.exe' }],
+      findings: [{ id: 'docs', bytes: 10, title: `title \u200f${name}` }],
+      packages: [{ manager: 'pip', name: `pkg\u202d${name}`, bytes: 10 }],
+      categories: [{ id: 'custom', bytes: 300 }],
+    });
+    r.findings![0]!.evidence = [{ path: `/opt/${name}`, bytes: 300, layer: 0 }];
+    r.findings![0]!.fix = `RUN rm /opt/${name}\nRUN true`;
+    r.files = { entries: [[`/opt/${name}`, 300, 300, 'custom', 0]] };
+    r.warnings = [{ code: 'W_PATH_HAZARD', layer: 0, message: `warning \u2066${name}\u2069` }];
+    const html = renderAnalyzeHtml(r);
+    expect(html).toContain('<title>imgsize: app\\x1b[2J\\u2067:1</title>');
+    expect(html).not.toContain('\u001b');
+    const file = join(tmp, 'bidi.html');
+    writeFileSync(file, html);
+    const o = await openReport(chrome.context, file);
+    try {
+      expect(await o.page.title()).toBe('imgsize: app\\x1b[2J\\u2067:1');
+      // What is rendered (innerText leaves out the script and the JSON island, which hold the raw data).
+      const text = await o.page.evaluate(() => document.body.innerText);
+      expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+      expect(text).toContain('/opt/rtl\\u202egpj.exe');
+      // The one file count, labelled as in the terminal and Markdown (issue 11).
+      expect(text).toContain('Files: 1 shipped in layers (each copy counted)');
+      expect(text).toContain('pkg\\u202drtl\\u202egpj.exe');
+      // The fix keeps its lines.
+      expect(await o.page.textContent('#findings pre')).toBe('RUN rm /opt/rtl\\u202egpj.exe\nRUN true');
+      await o.page.focus('#tm-host g[tabindex="0"]');
+      await o.page.keyboard.press('Enter'); // into /opt
+      await o.page.keyboard.press('Home');
+      expect(await o.page.textContent('#tm-info')).toContain('/opt/rtl\\u202egpj.exe');
       expect(o.errors).toEqual([]);
     } finally {
       await o.page.close();

@@ -40,10 +40,27 @@ export function formatPercent(x: number, digits = 1): string {
   return `${(x * 100).toFixed(digits)}%`;
 }
 
-/** Escapes control characters so hostile file names cannot drive the terminal. */
-export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+/**
+ * Escapes what could drive the terminal or reorder the text: C0/C1 control characters (ESC …) as
+ * `\x1b`, and the Unicode bidi controls U+200E/U+200F, U+202A–U+202E and U+2066–U+2069 as
+ * `\u202e`, so `opt/rtl\u202egpj.exe` cannot display as `rtlexe.jpg` (issue 16). The one escaping
+ * function of every renderer: terminal, Markdown and the HTML page's script (bundled from here).
+ * `keepNewlines` keeps `\n` for text shown as preformatted lines (the HTML page's fixes).
+ */
+export function safeText(s: string, keepNewlines = false): string {
+  return s.replace(UNSAFE_CHARS, (c) => {
+    if (keepNewlines && c === '\n') return c;
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** "1,639": counts with thousands separators, the same in every renderer. */
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?';
 }
 
 /** Cuts `s` to `width` columns with an ellipsis. */
@@ -59,12 +76,18 @@ export function shortDigest(d: string | undefined): string {
   return hex.slice(0, 12);
 }
 
-/** Docker's `created_by` minus the `/bin/sh -c #(nop) ` noise, on one line. */
-export function cleanInstruction(s: string | null): string {
-  if (s === null) return '';
+/**
+ * A history entry's `created_by` as the Dockerfile line it came from, on one line and escaped:
+ * without `/bin/sh -c #(nop) `, BuildKit's `|N ARG=… /bin/sh -c` prefix and `# buildkit` suffix.
+ * Shared by the terminal, Markdown and the HTML page.
+ */
+export function cleanInstruction(s: string | null | undefined): string {
+  if (!s) return '';
   let t = s.replace(/\s+/g, ' ').trim();
   t = t.replace(/^\/bin\/sh -c #\(nop\)\s*/, '');
-  t = t.replace(/^\/bin\/sh -c /, 'RUN ');
+  // BuildKit records `RUN |2 A=1 B=2 /bin/sh -c cmd` (the build args in scope, then the shell).
+  t = t.replace(/^(?:RUN )?\|\d+ (?:\S+=\S* )*\/bin\/(?:ba)?sh -c /, 'RUN ');
+  t = t.replace(/^(?:RUN )?\/bin\/(?:ba)?sh -c /, 'RUN ');
   t = t.replace(/ # buildkit$/, '');
   return safeText(t);
 }

@@ -1,5 +1,5 @@
 /** Turns the user's <source> argument into a core ImageSource (all the forms `openSource` knows). */
-import { openDockerArchive, openSource, type ImageSource, type OpenSourceOptions } from '@imgsize/core';
+import { openSource, type ImageSource, type OpenSourceOptions } from '@imgsize/core';
 import { UsageError } from './cli-error.js';
 import type { CommandContext } from './commands/command.js';
 
@@ -16,7 +16,7 @@ export function stdinBytes(ctx: CommandContext): AsyncIterable<Buffer> {
   return ctx.stdin as AsyncIterable<Buffer>;
 }
 
+/** The source `ref` names; `-` reads the context's stdin (refused when it is a terminal). */
 export function openInput(ref: string, ctx: CommandContext, options: OpenSourceOptions = {}): ImageSource {
-  if (isStdinRef(ref)) return openDockerArchive(stdinBytes(ctx), { name: 'stdin' });
-  return openSource(ref, options);
+  return openSource(ref, isStdinRef(ref) ? { ...options, stdin: stdinBytes(ctx) } : options);
 }

@@ -2,7 +2,7 @@
  * Options that say how to reach an image (registry, daemon, OCI layout), shared by every command
  * that opens sources. Parsed here, handed to core's `openSource` unchanged.
  */
-import { LIMIT_NAMES, resolveLimits, type Limits, type OpenSourceOptions } from '@imgsize/core';
+import { checkPlatform, LIMIT_NAMES, resolveLimits, type Limits, type OpenSourceOptions } from '@imgsize/core';
 import { defineOptions, type OptionValues } from './args.js';
 import { UsageError } from './cli-error.js';
 import type { CommandContext } from './commands/command.js';
@@ -52,8 +52,15 @@ export function limitsFrom(values: SourceValues): Partial<Limits> | undefined {
 
 /** Builds core source options from parsed flags; reads the password from stdin when asked. */
 export async function sourceOptionsFrom(values: SourceValues, ctx: CommandContext, refs: string[]): Promise<OpenSourceOptions> {
-  const o: OpenSourceOptions = {};
-  if (values.platform !== undefined) o.platform = values.platform;
+  const o: OpenSourceOptions = {
+    onNote: (m) => {
+      if (!ctx.quiet) ctx.stderr.write(`imgsize: note: ${m}\n`);
+    },
+  };
+  if (values.platform !== undefined) {
+    checkPlatform(values.platform);
+    o.platform = values.platform;
+  }
   if (values['docker-host'] !== undefined) o.dockerHost = values['docker-host'];
   if (values.insecure) o.insecure = true;
   if (values['metadata-only']) o.metadataOnly = true;

@@ -128,6 +128,40 @@ describe('createDecompressSink', () => {
     expect((await decompressVia('gzip', two, 3)).toString()).toBe('hello world');
   });
 
+  // Regression (issue 16): a zstd stream that starts with a skippable frame (RFC 8878 3.1.2) was
+  // not taken for zstd: E_NOT_AN_ARCHIVE.
+  it('a zstd stream may start with a skippable frame: sniffed as zstd and decompressed', async () => {
+    const skippableFrame = (nibble: number, payload: Buffer): Buffer => {
+      const h = Buffer.alloc(8);
+      h.writeUInt32LE(0x184d2a50 + nibble, 0);
+      h.writeUInt32LE(payload.length, 4);
+      return Buffer.concat([h, payload]);
+    };
+    const data = randomish(100_000, 9);
+    const body = zstd(data, '-3');
+    for (const nibble of [0, 7, 15]) {
+      for (const size of [0, 3, 100, 70_000]) {
+        const blob = Buffer.concat([skippableFrame(nibble, randomish(size, size + 1)), body]);
+        // the reference decoder agrees that this is one valid zstd stream
+        expect(execFileSync(ZSTD, ['-q', '-d', '-c'], { input: blob, maxBuffer: 1 << 30 }).equals(data)).toBe(true);
+        expect(sniff(blob.subarray(0, 512)), `magic 0x184d2a5${nibble.toString(16)}, ${size} bytes`).toBe('zstd');
+        for (const chunk of size === 3 ? [1, 5, 7777, MiB] : size <= 100 ? [5, 7777] : [4096, MiB]) {
+          expect((await decompressVia('zstd', blob, chunk)).equals(data), `nibble ${nibble}, ${size} bytes, chunks of ${chunk}`).toBe(true);
+        }
+      }
+    }
+    // two skippable frames in a row, then the data; and only skippable frames (empty output)
+    const two = Buffer.concat([skippableFrame(1, Buffer.from('a')), skippableFrame(2, Buffer.alloc(20)), body]);
+    expect((await decompressVia('zstd', two, 3)).equals(data)).toBe(true);
+    expect((await decompressVia('zstd', skippableFrame(0, Buffer.alloc(30)), 7)).length).toBe(0);
+    // 0x184d2a4f and 0x184d2a60 are not skippable frames
+    for (const m of [0x184d2a4f, 0x184d2a60]) {
+      const b = Buffer.alloc(16);
+      b.writeUInt32LE(m, 0);
+      expect(sniff(b)).toBe('unknown');
+    }
+  });
+
   it('decompresses zstd (CLI-made, multi-frame, skippable frame) and rejects bad zstd', async () => {
     const z = zstd(data, '-3');
     expect((await decompressVia('zstd', z, 7777)).equals(data)).toBe(true);

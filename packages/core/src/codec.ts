@@ -16,7 +16,9 @@ import { ImgsizeError } from './errors.js';
 import { DEFAULT_LIMITS, limitError, type Limits } from './limits.js';
 import type { ByteSink } from './tar/types.js';
 
-export type SniffResult = 'gzip' | 'zstd' | 'tar' | 'json' | 'unknown';
+export type SniffResult = 'gzip' | 'zstd' | 'tar' | 'json' | UnsupportedCompression | 'unknown';
+/** Compressions recognised by their magic but not read (no decoder in Node or the dependencies). */
+export type UnsupportedCompression = 'xz' | 'bzip2' | 'lz4';
 export type CompressionKind = 'gzip' | 'zstd';
 
 export interface DecompressOptions {
@@ -40,14 +42,27 @@ const GZIP_OUTPUT_CHUNK = 128 * 1024;
 // Sniffing
 
 /**
- * Guesses what the first bytes of an input are: gzip (1f 8b), zstd (28 b5 2f fd), tar ("ustar"
+ * True for the magic numbers a zstd stream may start with: a zstd frame (0xFD2FB528) or a
+ * skippable frame (0x184D2A50..0x184D2A5F, RFC 8878 section 3.1.2), which the decoders skip.
+ */
+function isZstdMagic(m: number): boolean {
+  return m === 0xfd2fb528 || (m & 0xfffffff0) >>> 0 === 0x184d2a50;
+}
+
+/**
+ * Guesses what the first bytes of an input are: gzip (1f 8b), zstd (28 b5 2f fd, or a skippable
+ * frame: 5? 2a 4d 18), tar ("ustar"
  * at 257, or a 512-byte old v7 header with a valid checksum), json (first non-whitespace byte is
  * `{`), else unknown. Give it at least 512 bytes when available.
  */
 export function sniff(head: Buffer): SniffResult {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head.length >= 4 && isZstdMagic(head.readUInt32LE(0))) return 'zstd';
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
+  // xz: FD '7zXZ' 00; bzip2: 'BZh' + block size digit; lz4 frame: 04 22 4D 18.
+  if (head.length >= 6 && head[0] === 0xfd && head.toString('latin1', 1, 5) === '7zXZ' && head[5] === 0) return 'xz';
+  if (head.length >= 4 && head.toString('latin1', 0, 3) === 'BZh' && head[3]! >= 0x31 && head[3]! <= 0x39) return 'bzip2';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x184d2204) return 'lz4';
   if (head.length >= 512 && isV7Header(head)) return 'tar';
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
@@ -73,6 +88,19 @@ export function sniffLayer(head: Buffer): SniffResult {
 export function blobCompressionOf(head: Buffer): 'none' | CompressionKind {
   const kind = sniff(head);
   return kind === 'gzip' || kind === 'zstd' ? kind : 'none';
+}
+
+/** E_UNSUPPORTED for input (or a layer) compressed with a codec imgsize does not read, with the way out. */
+export function unsupportedCompression(kind: UnsupportedCompression, what: string): ImgsizeError {
+  const tool = kind === 'xz' ? 'xz -dc' : kind === 'bzip2' ? 'bzip2 -dc' : 'lz4 -dc';
+  return new ImgsizeError('E_UNSUPPORTED', `${what} is ${kind}-compressed, which imgsize does not read (gzip, zstd or plain tar only)`, {
+    hint: `decompress it first, e.g. \`${tool} FILE | imgsize analyze -\``,
+  });
+}
+
+/** True for the compressions `sniff` recognises but imgsize does not read. */
+export function isUnsupportedCompression(kind: SniffResult): kind is UnsupportedCompression {
+  return kind === 'xz' || kind === 'bzip2' || kind === 'lz4';
 }
 
 function isV7Header(head: Buffer): boolean {

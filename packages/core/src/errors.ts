@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'E_NETWORK', // connection failed / timed out
   'E_DAEMON', // docker/podman daemon unreachable or failed
   'E_BAD_CONFIG', // a config, rules, budgets or report file is invalid
+  'E_UNSUPPORTED', // a format imgsize recognises but does not read (xz/bzip2, schema1 manifests, OCI artifacts)
   'E_ABORTED', // the caller's AbortSignal fired
   'E_INTERNAL', // a bug in imgsize
 ] as const;

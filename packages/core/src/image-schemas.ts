@@ -7,13 +7,34 @@ import { z } from 'zod';
 
 const Digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
 
-/** One image of a docker-save `manifest.json`. */
-export const DockerSaveManifestEntry = z.object({
-  Config: z.string().min(1),
-  RepoTags: z.array(z.string()).nullish(),
-  Layers: z.array(z.string().min(1)),
-  LayerSources: z.record(z.string(), z.unknown()).nullish(),
-});
+const SAVE_KEYS = ['Config', 'RepoTags', 'Layers', 'LayerSources'] as const;
+
+/**
+ * Go's encoding/json matches object keys to fields case-insensitively (an exact match wins), and
+ * `docker load` reads manifest.json with it: jib's `buildTar` writes `config`/`repoTags`/`layers`.
+ */
+function foldSaveKeys(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...o };
+  for (const k of SAVE_KEYS) {
+    if (k in o) continue;
+    const alt = Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase());
+    if (alt !== undefined) out[k] = o[alt];
+  }
+  return out;
+}
+
+/** One image of a docker-save `manifest.json` (keys matched as Go's encoding/json does). */
+export const DockerSaveManifestEntry = z.preprocess(
+  foldSaveKeys,
+  z.object({
+    Config: z.string().min(1),
+    RepoTags: z.array(z.string()).nullish(),
+    Layers: z.array(z.string().min(1)),
+    LayerSources: z.record(z.string(), z.unknown()).nullish(),
+  }),
+);
 export const DockerSaveManifest = z.array(DockerSaveManifestEntry).min(1, 'manifest.json lists no image');
 export type DockerSaveManifest = z.infer<typeof DockerSaveManifest>;
 export type DockerSaveManifestEntry = z.infer<typeof DockerSaveManifestEntry>;

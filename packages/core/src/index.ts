@@ -52,7 +52,7 @@ export type {
 } from './model.js';
 export { definePlugin, type LayerScanOptions, type LayerScanPlugin, type LayerScanPluginFactory } from './layer-scan.js';
 export { VERSION } from './version.js';
-export { openSource, type OpenSourceOptions } from './sources/open-source.js';
+export { checkPlatform, openSource, type OpenSourceOptions } from './sources/open-source.js';
 export { openRegistry, type RegistrySourceOptions } from './sources/registry.js';
 export { parseRegistryRef, formatRegistryRef, type RegistryRef } from './sources/registry-ref.js';
 export type { RegistryClientOptions } from './sources/registry-client.js';
@@ -84,6 +84,7 @@ export { BudgetsSchema, BudgetResultSchema, BudgetRuleResultSchema, type Budgets
 export { parseBudgets, type ParsedBudgets } from './budgets/parse-budgets.js';
 export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
 export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';
+export { checkBudgetCategoryIds } from './budgets/category-ids.js';
 export { loadCategoryRules, DEFAULT_CATEGORY_RULES, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
 export { parseGpuTarget, gpuNames, GPU_ARCHS, type GpuTarget } from './gpu/gpu-names.js';
 export { inspectElfAt, ElfStreamInspector, type ElfGpuInventory, type FatbinSectionInfo, type GpuInspectOptions } from './gpu/inventory.js';

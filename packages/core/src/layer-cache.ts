@@ -1,12 +1,16 @@
 /**
  * On-disk cache of layer scans, keyed by a layer digest (blob digest or diffID: both name the
  * content, so a scan never goes stale). One gzip'd JSON file per layer and scan variant under
- * `$XDG_CACHE_HOME/imgsize/layers/v1/` (default `~/.cache/imgsize`). Entries are validated with
- * zod on read; a corrupt or foreign entry is ignored (and overwritten by the next `put`).
- * Writes are atomic (temp file + rename), so concurrent imgsize runs never see half an entry.
+ * `$XDG_CACHE_HOME/imgsize/layers/v3/` (default `~/.cache/imgsize`), named
+ * `<hex>.<variant>.<sha256 of the file>.json.gz`. Nothing read back is trusted (issue 16): the
+ * file's digest must match its name, the entry must parse (zod), name the key and variant asked
+ * for, and hold together (contentBytes = the sum of the file sizes, the entry count, tarBytes no
+ * less than the headers and payloads need, captured files match their entries). An entry that
+ * fails is reported (W_CACHE_CORRUPT), deleted, and the layer scanned again. Writes are atomic
+ * (temp file + rename), so concurrent imgsize runs never see half an entry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,13 +23,13 @@ import type { BlobScan, LayerBlobs } from './sources/assemble.js';
 import type { TarEntryType } from './tar/types.js';
 import { GPU_WARNING_CODES } from './gpu/fatbin.js';
 import { VERSION } from './version.js';
-import { WARNING_CODES, type ImgsizeWarning } from './warnings.js';
+import { warning, WARNING_CODES, type ImgsizeWarning } from './warnings.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize) */
-export const LAYER_CACHE_VERSION = 2;
+/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize; 3: integrity) */
+export const LAYER_CACHE_VERSION = 3;
 const KEY_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const MAX_ENTRY_FILE = 1 << 30;
 
@@ -44,8 +48,11 @@ export interface CachedLayer {
 /** A cache of layer scans. */
 export interface LayerCache {
   readonly dir: string;
-  /** Returns the cached scan for `key` (a sha256/sha512 digest) and scan variant, or undefined. */
-  get(key: string, variant?: string): Promise<CachedLayer | undefined>;
+  /**
+   * Returns the cached scan for `key` (a sha256/sha512 digest) and scan variant, or undefined.
+   * An entry that fails its integrity check is dropped, and `onCorrupt` told why.
+   */
+  get(key: string, variant?: string, onCorrupt?: (why: string) => void): Promise<CachedLayer | undefined>;
   /** Stores a scan; failures to write are swallowed (a cache must never break analysis). */
   put(entry: CachedLayer, variant?: string): Promise<void>;
 }
@@ -87,12 +94,12 @@ export function scanVariant(options: LayerScanOptions | undefined, limits?: Pick
  * its digest, or for a blob known only by path (legacy `docker save`) its diffID, which is the
  * digest of the blob only when the blob is an uncompressed tar: only such entries are used there.
  */
-export function cachedBlobs(blobs: LayerBlobs, cache: LayerCache, variant: string): LayerBlobs {
+export function cachedBlobs(blobs: LayerBlobs, cache: LayerCache, variant: string, warnings: ImgsizeWarning[]): LayerBlobs {
   return {
     async scan(d, options, signal): Promise<BlobScan> {
       const key = d.digest ?? d.diffId;
       const byDiffId = d.digest === undefined;
-      const hit = await cache.get(key, variant);
+      const hit = await cache.get(key, variant, (why) => warnings.push(warning('W_CACHE_CORRUPT', why, d.index)));
       if (hit && hit.compression !== undefined && (hit.diffId === undefined || hit.diffId === d.diffId) && (!byDiffId || hit.compression === 'none')) {
         return { scan: hit.scan, compression: hit.compression, blobSize: hit.blobSize ?? hit.scan.tarBytes };
       }
@@ -109,10 +116,10 @@ export function cachedBlobs(blobs: LayerBlobs, cache: LayerCache, variant: strin
 export function chainLayerCaches(first: LayerCache, second: LayerCache): LayerCache {
   return {
     dir: `${first.dir}+${second.dir}`,
-    async get(key, variant) {
-      const a = await first.get(key, variant);
+    async get(key, variant, onCorrupt) {
+      const a = await first.get(key, variant, onCorrupt);
       if (a) return a;
-      const b = await second.get(key, variant);
+      const b = await second.get(key, variant, onCorrupt);
       if (b) await first.put(b, variant);
       return b;
     },
@@ -157,6 +164,7 @@ const CacheFile = z.object({
     tarBytes: z.number().int().nonnegative(),
     contentBytes: z.number().int().nonnegative(),
     estimatedCompressedBytes: z.number().nonnegative().nullable(),
+    entryCount: z.number().int().nonnegative(),
     warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string() })),
     entries: z.array(EntryTuple),
     captured: z.array(z.object({ path: z.string(), content: z.base64(), truncated: z.boolean() })),
@@ -180,6 +188,7 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
       tarBytes: s.tarBytes,
       contentBytes: s.contentBytes,
       estimatedCompressedBytes: s.estimatedCompressedBytes ?? null,
+      entryCount: s.entries.length,
       warnings: s.warnings.map((w) => ({ code: w.code, message: w.message })),
       entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
       captured: s.captured.map((c) => ({ path: c.path, content: c.content.toString('base64'), truncated: c.truncated })),
@@ -209,48 +218,112 @@ function decode(f: CacheFile): CachedLayer {
   };
 }
 
+/**
+ * Why a parsed entry cannot be a scan of any layer, or undefined when it holds together. A tar
+ * spends at least one 512-byte header per entry and pads payloads to 512 bytes.
+ */
+function inconsistency(f: CacheFile): string | undefined {
+  const s = f.scan;
+  if (s.entryCount !== s.entries.length) return `it says ${s.entryCount} entries but lists ${s.entries.length}`;
+  let content = 0;
+  let minTar = 0;
+  const fileSizes = new Map<string, number[]>();
+  for (const [path, type, size] of s.entries) {
+    if (type !== 'file' && size !== 0) return `${JSON.stringify(path)} is a ${type} of ${size} bytes`;
+    content += size;
+    minTar += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'file') {
+      const l = fileSizes.get(path);
+      if (l) l.push(size);
+      else fileSizes.set(path, [size]);
+    }
+  }
+  if (!Number.isSafeInteger(content) || content !== s.contentBytes) return `contentBytes is ${s.contentBytes} but the file sizes add up to ${content}`;
+  if (s.tarBytes < minTar) return `tarBytes is ${s.tarBytes}, less than the ${minTar} bytes its entries take`;
+  for (const c of s.captured) {
+    const len = Buffer.byteLength(c.content, 'base64');
+    const ok = (fileSizes.get(c.path) ?? []).some((size) => (c.truncated ? len < size : len === size));
+    if (!ok) return `captured file ${JSON.stringify(c.path)} (${len} bytes${c.truncated ? ', truncated' : ''}) matches no file entry`;
+  }
+  if (f.compression === 'none' && f.blobSize !== null && f.blobSize < s.tarBytes) return `an uncompressed blob of ${f.blobSize} bytes cannot hold ${s.tarBytes} bytes of tar`;
+  return undefined;
+}
+
+const sha256hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
 /** Opens (lazily creates) the layer cache at `dir`. */
 export function createLayerCache(options: LayerCacheOptions = {}): LayerCache {
   const dir = options.dir ?? defaultCacheDir(options.env);
   const root = join(dir, 'layers', `v${LAYER_CACHE_VERSION}`);
-  const fileOf = (key: string, variant: string): string | undefined => {
+  /** The entry's directory and the prefix of its file names (`<hex>.<variant>.`). */
+  const placeOf = (key: string, variant: string): { dir: string; prefix: string } | undefined => {
     if (!KEY_RE.test(key)) return undefined;
     const [alg, hex] = key.split(':') as [string, string];
-    const v = createHash('sha256').update(variant).digest('hex').slice(0, 12);
-    return join(root, alg, hex.slice(0, 2), `${hex}.${v}.json.gz`);
+    const v = sha256hex(Buffer.from(variant)).slice(0, 12);
+    return { dir: join(root, alg, hex.slice(0, 2)), prefix: `${hex}.${v}.` };
+  };
+  /** The entry in `raw` (the file `name`), or why it cannot be trusted. */
+  const check = async (raw: Buffer, name: string, key: string, variant: string, prefix: string): Promise<CachedLayer | string> => {
+    if (raw.length > MAX_ENTRY_FILE) return `it is ${raw.length} bytes`;
+    const named = name.slice(prefix.length, -'.json.gz'.length);
+    if (named !== sha256hex(raw)) return 'its content does not match the digest in its name (truncated or rewritten)';
+    let json: unknown;
+    try {
+      json = JSON.parse((await gunzipAsync(raw)).toString('utf8'));
+    } catch {
+      return 'it is not gzip\'d JSON';
+    }
+    const parsed = CacheFile.safeParse(json);
+    if (!parsed.success) return 'it is not a layer cache entry of this version';
+    if (parsed.data.key !== key) return `it holds the scan of ${parsed.data.key}`;
+    if (parsed.data.variant !== variant) return 'it holds a scan made with other options';
+    const why = inconsistency(parsed.data);
+    return why ?? decode(parsed.data);
   };
   return {
     dir,
-    async get(key, variant = 'default') {
-      const file = fileOf(key, variant);
-      if (!file) return undefined;
-      let raw: Buffer;
+    async get(key, variant = 'default', onCorrupt) {
+      const place = placeOf(key, variant);
+      if (!place) return undefined;
+      let names: string[];
       try {
-        raw = await readFile(file);
+        names = (await readdir(place.dir)).filter((n) => n.startsWith(place.prefix) && n.endsWith('.json.gz'));
       } catch {
         return undefined;
       }
-      try {
-        if (raw.length > MAX_ENTRY_FILE) return undefined;
-        const json: unknown = JSON.parse((await gunzipAsync(raw)).toString('utf8'));
-        const parsed = CacheFile.safeParse(json);
-        if (!parsed.success || parsed.data.key !== key || parsed.data.variant !== variant) return undefined;
-        return decode(parsed.data);
-      } catch {
-        return undefined;
+      for (const name of names) {
+        const file = join(place.dir, name);
+        let raw: Buffer;
+        try {
+          raw = await readFile(file);
+        } catch {
+          continue;
+        }
+        const r = await check(raw, name, key, variant, place.prefix);
+        if (typeof r !== 'string') return r;
+        onCorrupt?.(`layer cache entry ${key} (${file}) is not trusted: ${r}; it was deleted and the layer scanned again`);
+        await rm(file, { force: true }).catch(() => undefined);
       }
+      return undefined;
     },
     async put(entry, variant = 'default') {
-      const file = fileOf(entry.key, variant);
-      if (!file) return;
-      const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+      const place = placeOf(entry.key, variant);
+      if (!place) return;
+      let tmp: string | undefined;
       try {
         const body = await gzipAsync(Buffer.from(JSON.stringify(encode(entry, variant))), { level: 1 });
-        await mkdir(join(file, '..'), { recursive: true });
+        const name = `${place.prefix}${sha256hex(body)}.json.gz`;
+        await mkdir(place.dir, { recursive: true });
+        tmp = join(place.dir, `${name}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
         await writeFile(tmp, body, { mode: 0o644 });
-        await rename(tmp, file);
+        await rename(tmp, join(place.dir, name));
+        tmp = undefined;
+        // Older entries for the same key and variant (another imgsize version wrote them) go.
+        for (const old of await readdir(place.dir)) {
+          if (old !== name && old.startsWith(place.prefix) && old.endsWith('.json.gz')) await rm(join(place.dir, old), { force: true });
+        }
       } catch {
-        await rm(tmp, { force: true }).catch(() => undefined);
+        if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
       }
     },
   };

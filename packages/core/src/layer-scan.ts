@@ -9,7 +9,7 @@ import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './m
 import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
 import { walkTarRegion } from './tar/positional-walker.js';
-import { createDecompressSink, decompressOptionsOf, sniffLayer, type DecompressOptions } from './codec.js';
+import { createDecompressSink, decompressOptionsOf, isUnsupportedCompression, sniffLayer, unsupportedCompression, type DecompressOptions } from './codec.js';
 import { ImgsizeError } from './errors.js';
 import { DEFAULT_LIMITS, ResourceMeter, type Limits } from './limits.js';
 import { tarLimitsOf } from './tar/types.js';
@@ -113,6 +113,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
   let capturedTotal = 0;
   let contentBytes = 0;
   let consumers: Consumer[] = [];
+  const sparse = { files: 0, logical: 0, stored: 0 };
 
   const visitor: TarVisitor = {
     entry(h: TarEntryHeader) {
@@ -137,6 +138,14 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         return null;
       }
       contentBytes += h.size;
+      if (h.dataSize !== undefined) {
+        // A sparse file: its payload is data segments (and a map), not the file's bytes in order,
+        // so neither captures nor plugins read it.
+        sparse.files++;
+        sparse.logical += h.size;
+        sparse.stored += h.dataSize;
+        return null;
+      }
       if (capture(entry.path, h.size)) {
         const keep = Math.min(h.size, maxCapture);
         if (capturedTotal + keep > maxCaptureTotal) {
@@ -192,6 +201,14 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
       const hazardWarnings = [...hazards].map(([hz, { first, count }]) =>
         warning('W_PATH_HAZARD', `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`),
       );
+      if (sparse.files > 0) {
+        warnings.push(
+          warning(
+            'W_SPARSE',
+            `${sparse.files} sparse file${sparse.files === 1 ? '' : 's'}: counted at ${sparse.logical} bytes (logical size, as docker sees them); the layer stores ${sparse.stored} bytes of them`,
+          ),
+        );
+      }
       const scan: LayerScan = {
         entries,
         tarBytes: walk.tarBytes,
@@ -256,6 +273,7 @@ function sniffingSink(tarSink: ByteSink<LayerScan>, decompress: DecompressOption
     const kind = sniffLayer(buf);
     if (kind === 'gzip' || kind === 'zstd') target = createDecompressSink(kind, tarSink, decompress);
     else if (kind === 'tar' || buf.length === 0) target = tarSink;
+    else if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, 'the layer blob');
     else throw new ImgsizeError('E_NOT_AN_ARCHIVE', 'layer blob is neither a tar archive nor gzip/zstd-compressed');
     return target;
   };

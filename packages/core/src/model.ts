@@ -148,6 +148,11 @@ export interface LoadOptions {
    * builds that share base layers then scans each shared layer once.
    */
   layerCache?: import('./layer-cache.js').LayerCache | undefined;
+  /**
+   * `os/arch[/variant]` to pick from an OCI `index.json` inside an archive (default: the host's).
+   * Registries and OCI layouts take their platform when opened.
+   */
+  platform?: string | undefined;
 }
 
 /** An image input: a docker-save archive, OCI layout, daemon or registry. */

@@ -9,7 +9,7 @@ import { GpuReportSchema } from './gpu/schema.js';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
 import { WARNING_CODES } from './warnings.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();

@@ -19,7 +19,12 @@ export const WARNING_CODES = [
   'W_HISTORY', // the history does not map onto the layers one to one
   'W_NO_ESTIMATE', // some layers have no compression estimate (the sampler did not run)
   'W_PACKAGE_DB', // a package database is missing, truncated, malformed or overlapping
+  'W_SAVED_TEXT', // a warning read from a schemaVersion 1 saved report (text only, no code)
+  'W_SPARSE', // a layer holds sparse files: sizes are logical; the stored bytes are given
+  'W_CONFIG_DIGEST', // the manifest's config digest differs from the config bytes analysed
+  'W_FOREIGN_LAYER', // a non-distributable (foreign) layer is not in the source; analysed without it
   'W_CACHE_CORRUPT', // a layer cache entry failed its integrity check; the layer was scanned again
+  'W_SOURCE_FALLBACK', // the image was read from another source than the name first points at (engine → registry)
   // GPU inventory (gpu/fatbin.ts GPU_WARNING_CODES): a malformed fatbin never fails the analysis.
   'W_ELF_MALFORMED', // an ELF file's header or section table is unusable
   'W_FATBIN_MALFORMED', // bad fatbin container magic/version or entry header

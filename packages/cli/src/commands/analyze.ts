@@ -1,5 +1,5 @@
 /** `imgsize analyze <source>`: parse options → core analyzeImage (or a saved report) → render. */
-import { evaluateBudgets, loadCategoryRules, parseBudgets, parseGpuTarget, type BudgetResult, type Report } from '@imgsize/core';
+import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, parseBudgets, parseGpuTarget, type BudgetResult, type Report } from '@imgsize/core';
 import { renderAnalyzeTerminal } from '../render/terminal.js';
 import { renderBudgetsTerminal } from '../render/budget.js';
 import { renderAnalyzeMarkdown } from '../render/markdown.js';
@@ -47,8 +47,11 @@ which is re-rendered in the formats asked for.`,
       throw new UsageError('--html draws the image’s files, which --metadata-only does not read: drop one of them');
     }
 
-    // Budgets and baseline first: a bad file should fail before a long analysis.
+    // Budgets, rules and baseline first: a bad file should fail before a long analysis.
+    const rules = values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules, 'category rules'));
+    const customIds = (rules ?? []).map((r) => r.category);
     const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
+    if (budgets) checkBudgetCategoryIds(budgets.budgets, customIds, budgetPath);
     const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '']);
     const baseline = baselineRef === undefined ? undefined : await loadReportInput(baselineRef, ctx, { bandwidth, includeFiles: false, label: 'baseline', sourceOptions });
 
@@ -58,14 +61,14 @@ which is re-rendered in the formats asked for.`,
       sourceOptions,
       // The HTML report's treemap is drawn from the per-path rows.
       includeFiles: Boolean(values['include-files']) || wantsHtml,
-      rules: values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules, 'category rules')),
+      rules,
       limits: limitsFrom(values),
       gpu,
     });
     let report: Report = input.report;
     let result: BudgetResult | undefined;
     if (budgets) {
-      result = evaluateBudgets(report, budgets.budgets, baseline?.report, { source: budgetPath, warnings: budgets.warnings });
+      result = evaluateBudgets(report, budgets.budgets, baseline?.report, { source: budgetPath, warnings: budgets.warnings, categoryIds: customIds });
       report = { ...report, budgets: result };
     }
     const withoutFiles: Report = values['include-files'] || input.origin === 'saved-report' ? report : { ...report, files: undefined };

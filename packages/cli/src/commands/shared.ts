@@ -8,7 +8,7 @@ import {
   analyzeImage,
   ImgsizeError,
   looksLikeJson,
-  openDockerArchive,
+  openSource,
   parseSavedReport,
   type ImageSource,
   type LayerCache,
@@ -147,7 +147,7 @@ export async function loadReportInput(ref: string, ctx: CommandContext, o: Repor
       for await (const c of rest) chunks.push(Buffer.from(c));
       return { report: parseSavedReport(Buffer.concat(chunks).toString('utf8'), 'stdin'), origin: 'saved-report' };
     }
-    return { report: await analyzeSource(openDockerArchive(rest, { name: 'stdin' }), ctx, o), origin: 'analyzed' };
+    return { report: await analyzeSource(openSource('-', { ...o.sourceOptions, stdin: rest }), ctx, o), origin: 'analyzed' };
   }
   const head = await readHead(ref);
   if (head && looksLikeJson(head)) return { report: parseSavedReport(await readTextFile(ref, 'report'), ref), origin: 'saved-report' };

@@ -27,4 +27,12 @@ describe('renderBudgetsTerminal', () => {
     const r = evaluateBudgets(report, parseBudgets('{"maxRegression": {"bytes": "100kB", "percent": 50}}').budgets, baseline);
     expect(r.rules.map(budgetComparison)).toEqual(['+221 kB > 100 kB', '+22.06% ≤ 50.00%']);
   });
+
+  it.each([60, 80, 120, 200])('fits %i columns, the measured values whole (issue 11)', (w) => {
+    const { budgets, warnings } = parseBudgets('rules:\n  lowestEfficiency: 0.9\n  highestWastedBytes: 1B\n  highestUserWastedPercent: disabled\n', '.dive-ci');
+    const r = evaluateBudgets(report, budgets, undefined, { source: '/a/rather/long/path/to/the/project/configuration/.dive-ci', warnings: [...warnings, 'a warning long enough to need wrapping at sixty columns, and then some more words'] });
+    const text = renderBudgetsTerminal(r, { width: w, style: createStyle(undefined, false) });
+    expect(Math.max(...text.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(w);
+    for (const n of ['98.44% ≥ 90.00%', '32.0 kB > 1 B']) expect(text).toContain(n);
+  });
 });

@@ -5,7 +5,7 @@
 import type { BudgetResult, BudgetRuleResult } from '@imgsize/core';
 import { formatBytes, formatDelta, formatPercent, safeText } from '../format.js';
 import type { Style } from '../style.js';
-import { renderTable } from './table.js';
+import { renderTable, wrapText } from './table.js';
 
 /** Formats a rule's value in its unit: bytes ("8.40 GB"), ratio ("98.44%"), percent ("+7.1%"). */
 export function formatBudgetValue(r: Pick<BudgetRuleResult, 'unit' | 'id'>, v: number | null, signed = true): string {
@@ -31,21 +31,23 @@ export function budgetVerdict(b: BudgetResult): string {
   return `${b.pass ? 'PASS' : 'FAIL'}: ${parts.join(', ')}`;
 }
 
+/** Budget results for a terminal `o.width` columns wide (the colour decision is the caller's `o.style`). */
 export function renderBudgetsTerminal(b: BudgetResult, o: { width: number; style: Style }): string {
   const s = o.style;
   const status = (r: BudgetRuleResult) => (r.status === 'fail' ? s.red('FAIL') : r.status === 'pass' ? s.green('PASS') : s.dim('SKIP'));
-  const out: string[] = ['', s.bold(`Budgets${b.source ? ` (${safeText(b.source)})` : ''}${b.baseline ? `, baseline ${safeText(b.baseline)}` : ''}`)];
+  const title = `Budgets${b.source ? ` (${safeText(b.source)})` : ''}${b.baseline ? `, baseline ${safeText(b.baseline)}` : ''}`;
+  const out: string[] = ['', ...wrapText(title, o.width).map((l) => s.bold(l))];
   if (b.rules.length > 0) {
     out.push(
       renderTable(
-        [{ header: '' }, { header: 'Rule' }, { header: 'Measured vs limit', align: 'right' }, { header: 'What', flex: true }],
+        [{ header: '' }, { header: 'Rule', flex: true }, { header: 'Measured vs limit', align: 'right' }, { header: 'What', wrap: true }],
         b.rules.map((r) => [status(r), safeText(r.id), budgetComparison(r), safeText(r.message ? `${r.description}: ${r.message}` : r.description)]),
         o.width,
         s.dim,
       ),
     );
   }
-  for (const w of b.warnings) out.push(s.yellow(`  warning: ${safeText(w)}`));
+  for (const w of b.warnings) for (const l of wrapText(`warning: ${safeText(w)}`, o.width - 2)) out.push(s.yellow(`  ${l}`));
   const verdict = budgetVerdict(b);
   out.push(b.pass ? s.green(s.bold(verdict)) : s.red(s.bold(verdict)));
   return `${out.join('\n')}\n`;

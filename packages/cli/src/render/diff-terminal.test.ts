@@ -64,3 +64,38 @@ describe('renderDiffTerminal', () => {
     expect(formatRelative(null, 5)).toBe('');
   });
 });
+
+describe('renderDiffTerminal width (issue 11)', () => {
+  const long = (tag: string) => {
+    const r = makeReport({
+      tag: `registry.example.com/team/${tag}:2024-01-01-build-12345`,
+      layers: [
+        { diffId: `sha256:${'a'.repeat(64)}`, bytes: 400_000_000, compressed: 150_000_000, instruction: '|1 TARGETARCH=amd64 /bin/sh -c apt-get update && apt-get install -y --no-install-recommends python3 python3-pip' },
+        { diffId: `sha256:${tag.repeat(64).slice(0, 64)}`, bytes: tag === 'b' ? 780_000_000 : 8_000_000_000, compressed: 9_000_000, instruction: 'RUN pip install torch torchvision --index-url https://download.pytorch.org/whl/cu121' },
+      ],
+      files: [
+        ['/etc/os', 400_000_000, 400_000_000],
+        [`/opt/venv/lib/python3.11/site-packages/torch/lib/libtorch_cuda_${tag}.so`, tag === 'b' ? 780_000_000 : 8_000_000_000, 1],
+      ],
+      findings: [{ id: 'pip-cache', bytes: tag === 'b' ? 1 : 1_190_000_000, title: 'pip cache left in the image, a long title that goes on' }],
+      packages: [{ manager: 'pip', name: 'nvidia-cudnn-cu12-with-a-long-name', version: '8.9.2.26', bytes: 343_000_000 }],
+      compressedExact: true,
+      pull: { bandwidth: 1e9 },
+    });
+    r.summary.files = 1639;
+    return r;
+  };
+  const d = diffReports(long('a'), long('b'));
+
+  it.each([60, 80, 120, 200])('fits %i columns without cutting a number', (w) => {
+    const t = renderDiffTerminal(d, { width: w, style: plain, top: 10 });
+    expect(Math.max(...t.split('\n').map((l) => [...l].length))).toBeLessThanOrEqual(w);
+    for (const n of ['8.40 GB', '1.18 GB', '-7.22 GB', '1,639', '7.22 GB']) expect(t).toContain(n);
+    expect(t).not.toMatch(/TARGETARCH|\/bin\/sh -c/);
+  });
+
+  it('emits no ANSI when the colour decision is off', () => {
+    expect(renderDiffTerminal(d, { width: 120, style: plain, top: 10 })).not.toContain('\u001b');
+    expect(renderDiffTerminal(d, { width: 120, style: createStyle(undefined, true), top: 10 })).toContain('\u001b[');
+  });
+});

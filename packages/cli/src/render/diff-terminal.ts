@@ -4,13 +4,15 @@
  * Pure: diff in, text out. Sizes are uncompressed unless labelled compressed.
  */
 import type { DiffReport, MetricDelta, OptionalMetricDelta } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
+import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
-import { renderTable } from './table.js';
+import { renderTable, visibleLength, wrapText } from './table.js';
 import { formatBandwidth } from './terminal.js';
 
 export interface DiffTerminalOptions {
+  /** Terminal columns: no line is wider (numbers are never cut; text columns shrink or go). */
   width: number;
+  /** The colour decision, made by the caller: off means no ANSI at all. */
   style: Style;
   /** Rows per list. */
   top: number;
@@ -52,15 +54,16 @@ function pct(m: MetricDelta | OptionalMetricDelta): string {
   return r ? `, ${r}` : '';
 }
 
+/** The diff for a terminal `o.width` columns wide. */
 export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): string {
   const s = o.style;
   const out: string[] = [];
-  const h = (t: string) => out.push('', s.bold(t));
+  const h = (t: string) => out.push('', ...wrapText(t, o.width).map((l) => s.bold(l)));
   const signed = (n: number, text: string) => (n < 0 ? s.green(text) : n > 0 ? s.red(text) : s.dim(text));
   const t = d.totals;
-  out.push(s.bold(`imgsize diff: ${safeText(d.before.name)} → ${safeText(d.after.name)}`));
-  out.push(`  ${diffHeadline(d)}`);
-  for (const w of d.warnings) out.push(s.yellow(`  warning: ${safeText(w)}`));
+  for (const l of wrapText(`imgsize diff: ${safeText(d.before.name)} → ${safeText(d.after.name)}`, o.width)) out.push(s.bold(l));
+  for (const l of wrapText(diffHeadline(d), o.width - 2)) out.push(`  ${l}`);
+  for (const w of d.warnings) for (const l of wrapText(`warning: ${safeText(w)}`, o.width - 2)) out.push(s.yellow(`  ${l}`));
 
   h('Totals (uncompressed unless marked)');
   const bytesRow = (label: string, m: MetricDelta): string[] => [label, formatBytes(m.before), formatBytes(m.after), signed(m.delta, formatDelta(m.delta)), formatRelative(m.before, m.after)];
@@ -89,21 +92,25 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
       formatRelative(p.before, p.after),
     ]);
   }
-  const countRow = (label: string, m: MetricDelta): string[] => [label, String(m.before), String(m.after), signed(m.delta, m.delta > 0 ? `+${m.delta}` : String(m.delta)), ''];
+  const countRow = (label: string, m: MetricDelta): string[] => [label, formatCount(m.before), formatCount(m.after), signed(m.delta, m.delta > 0 ? `+${formatCount(m.delta)}` : formatCount(m.delta)), ''];
   rows.push(countRow('Layers', t.layers), countRow('Files', t.files));
   rows.push(['dive efficiency', formatPercent(t.diveEfficiency.before, 2), formatPercent(t.diveEfficiency.after, 2), `${t.diveEfficiency.delta >= 0 ? '+' : ''}${(t.diveEfficiency.delta * 100).toFixed(2)} pt`, '']);
-  out.push(
+  // The image names head the columns when they fit; otherwise "Before" and "After" (the title names them).
+  const totals = (before: string, after: string) =>
     renderTable(
-      [{ header: '' }, { header: safeText(d.before.name), align: 'right' }, { header: safeText(d.after.name), align: 'right' }, { header: 'Delta', align: 'right' }, { header: '', align: 'right' }],
+      [{ header: '', flex: true }, { header: before, align: 'right' }, { header: after, align: 'right' }, { header: 'Delta', align: 'right' }, { header: '', align: 'right', drop: 1 }],
       rows,
       o.width,
       s.dim,
-    ),
-  );
+    );
+  const named = totals(safeText(d.before.name), safeText(d.after.name));
+  out.push(Math.max(...named.split('\n').map(visibleLength)) <= o.width ? named : totals('Before', 'After'));
 
   const L = d.layers;
   h(`Layers: ${L.shared.length} shared (${formatBytes(L.sharedBytes)}), ${L.removed.length} removed (${formatBytes(L.removedBytes)}), ${L.added.length} added (${formatBytes(L.addedBytes)})`);
-  if (L.addedCompressedBytes !== null && L.added.length > 0) out.push(s.dim(`  a host that has ${safeText(d.before.name)} pulls ${formatBytes(L.addedCompressedBytes)} compressed for ${safeText(d.after.name)}`));
+  if (L.addedCompressedBytes !== null && L.added.length > 0) {
+    for (const l of wrapText(`a host that has ${safeText(d.before.name)} pulls ${formatBytes(L.addedCompressedBytes)} compressed for ${safeText(d.after.name)}`, o.width - 2)) out.push(s.dim(`  ${l}`));
+  }
   const layerRows = [
     ...L.shared.map((l) => ({ l, tag: s.dim('shared') })),
     ...L.removed.map((l) => ({ l, tag: s.green('removed') })),
@@ -112,7 +119,15 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
   const shownLayers = layerRows.slice(0, Math.max(o.top * 2, 20));
   out.push(
     renderTable(
-      [{ header: '' }, { header: 'Before', align: 'right' }, { header: 'After', align: 'right' }, { header: 'Digest' }, { header: 'Size', align: 'right' }, { header: 'Compressed', align: 'right' }, { header: 'Instruction', flex: true }],
+      [
+        { header: '' },
+        { header: 'Before', align: 'right', drop: 2 },
+        { header: 'After', align: 'right', drop: 1 },
+        { header: 'Digest', drop: 3 },
+        { header: 'Size', align: 'right' },
+        { header: 'Compressed', align: 'right' },
+        { header: 'Instruction', flex: true },
+      ],
       shownLayers.map(({ l, tag }) => [
         tag,
         l.beforeIndex === null ? '' : `#${l.beforeIndex}`,
@@ -151,7 +166,15 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
     if (list.length > 0) {
       out.push(
         renderTable(
-          [{ header: '' }, { header: 'Manager' }, { header: 'Package', flex: true }, { header: 'Version', flex: true }, { header: 'Before', align: 'right' }, { header: 'After', align: 'right' }, { header: 'Delta', align: 'right' }],
+          [
+            { header: '' },
+            { header: 'Manager', drop: 2 },
+            { header: 'Package', flex: true },
+            { header: 'Version', flex: true, drop: 3 },
+            { header: 'Before', align: 'right', drop: 1 },
+            { header: 'After', align: 'right' },
+            { header: 'Delta', align: 'right' },
+          ],
           list.slice(0, o.top).map((x) => [
             x.change === 'added' ? s.red('+') : x.change === 'removed' ? s.green('-') : s.yellow('~'),
             x.manager,
@@ -177,7 +200,7 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
       out.push(s.dim(`  by directory (depth ≤ ${P.directoryDepth})`));
       out.push(
         renderTable(
-          [{ header: 'Delta', align: 'right' }, { header: 'Before', align: 'right' }, { header: 'After', align: 'right' }, { header: 'Files', align: 'right' }, { header: 'Directory', flex: true }],
+          [{ header: 'Delta', align: 'right' }, { header: 'Before', align: 'right', drop: 2 }, { header: 'After', align: 'right', drop: 1 }, { header: 'Files', align: 'right', drop: 3 }, { header: 'Directory', flex: true }],
           P.directories.slice(0, o.top).map((x) => [signed(x.delta, formatDelta(x.delta)), formatBytes(x.before), formatBytes(x.after), String(x.files), safeText(x.path)]),
           o.width,
           s.dim,
@@ -188,7 +211,7 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
       out.push(s.dim('  by file'));
       out.push(
         renderTable(
-          [{ header: 'Delta', align: 'right' }, { header: 'Change' }, { header: 'Before', align: 'right' }, { header: 'After', align: 'right' }, { header: 'Path', flex: true }],
+          [{ header: 'Delta', align: 'right' }, { header: 'Change', drop: 3 }, { header: 'Before', align: 'right', drop: 2 }, { header: 'After', align: 'right', drop: 1 }, { header: 'Path', flex: true }],
           P.top.slice(0, o.top).map((x) => [
             signed(x.delta, formatDelta(x.delta)),
             x.change,
@@ -207,10 +230,14 @@ export function renderDiffTerminal(d: DiffReport, o: DiffTerminalOptions): strin
   if (d.findings.available) {
     const F = d.findings;
     h(`Findings: ${F.resolved.length} resolved, ${F.new.length} new, ${F.persisting.length} still open`);
-    for (const f of F.resolved.slice(0, o.top)) out.push(`  ${s.green('resolved')}  ${safeText(f.title)}  ${formatBytes(f.bytes)}`);
-    for (const f of F.new.slice(0, o.top)) out.push(`  ${s.red('new')}       ${safeText(f.title)}  ${formatBytes(f.bytes)}`);
+    const line = (tag: string, title: string, size: string) => {
+      const room = o.width - 12 - size.length - 2;
+      return `  ${tag}${safeText(title).length > room ? `${safeText(title).slice(0, Math.max(8, room) - 1)}…` : safeText(title)}  ${size}`;
+    };
+    for (const f of F.resolved.slice(0, o.top)) out.push(line(`${s.green('resolved')}  `, f.title, formatBytes(f.bytes)));
+    for (const f of F.new.slice(0, o.top)) out.push(line(`${s.red('new')}       `, f.title, formatBytes(f.bytes)));
     for (const f of F.persisting.filter((x) => x.delta !== 0).slice(0, o.top)) {
-      out.push(`  ${s.dim('open')}      ${safeText(f.title)}  ${formatBytes(f.bytesBefore)} → ${formatBytes(f.bytesAfter)}`);
+      out.push(line(`${s.dim('open')}      `, f.title, `${formatBytes(f.bytesBefore)} → ${formatBytes(f.bytesAfter)}`));
     }
   } else unavailable(out, s, 'Findings', d.findings.reason);
   return `${out.join('\n')}\n`;

@@ -33,10 +33,15 @@ export function renderGpuTerminal(r: Report, o: { width: number; style: Style; t
   const g = r.gpu;
   if (!g) return;
   const s = o.style;
-  out.push('', s.bold('GPU kernels (CUDA fat binaries, uncompressed as stored in the files)'));
-  out.push(`  ${g.files > 0 ? gpuHeadline(g) : 'no CUDA fat binaries'}`);
-  if (g.torch) out.push(`  ${torchLine(g.torch)}`);
-  if (g.target) out.push(`  ${targetLine(g.target)}`);
+  const cut = (t: string): string => (t.length <= o.width ? t : `${t.slice(0, Math.max(0, o.width - 1))}…`);
+  const push = (t: string, style: (x: string) => string = (x) => x): void => {
+    out.push(style(cut(t)));
+  };
+  push('GPU kernels (CUDA fat binaries, uncompressed as stored in the files)', s.bold);
+  out.splice(out.length - 1, 0, '');
+  push(`  ${g.files > 0 ? gpuHeadline(g) : 'no CUDA fat binaries'}`);
+  if (g.torch) push(`  ${torchLine(g.torch)}`);
+  if (g.target) push(`  ${targetLine(g.target)}`);
   if (g.archs.length > 0) {
     const max = Math.max(1, ...g.archs.map((a) => a.bytes));
     out.push(
@@ -49,7 +54,7 @@ export function renderGpuTerminal(r: Report, o: { width: number; style: Style; t
     );
   }
   if (g.topFiles.length > 0) {
-    out.push(s.dim('  largest libraries:'));
+    push('  largest libraries:', s.dim);
     out.push(
       renderTable(
         [{ header: 'Fatbin', align: 'right' }, { header: 'Package' }, { header: 'Archs' }, { header: 'Path', flex: true }],
@@ -59,9 +64,9 @@ export function renderGpuTerminal(r: Report, o: { width: number; style: Style; t
       ),
     );
   }
-  if (g.wheels.length > 0) out.push(`  wheels: ${g.wheels.slice(0, 8).map((w) => `${safeText(w.name)} ${formatBytes(w.bytes)}`).join(', ')}`);
-  if (g.hostDriver) out.push(`  host driver pieces in the image: ${formatBytes(g.hostDriver.bytes)} (${g.hostDriver.paths.slice(0, 3).map(safeText).join(', ')})`);
-  if (g.warnings.length > 0) out.push(s.yellow(`  ${g.warnings.length} fatbin warning(s), e.g. ${g.warnings[0]!.code} ${safeText(g.warnings[0]!.path)}: ${safeText(g.warnings[0]!.message)}`));
+  if (g.wheels.length > 0) push(`  wheels: ${g.wheels.slice(0, 8).map((w) => `${safeText(w.name)} ${formatBytes(w.bytes)}`).join(', ')}`);
+  if (g.hostDriver) push(`  host driver pieces in the image: ${formatBytes(g.hostDriver.bytes)} (${g.hostDriver.paths.slice(0, 3).map((p) => safeText(p)).join(', ')})`);
+  if (g.warnings.length > 0) push(`  ${g.warnings.length} fatbin warning(s), e.g. ${g.warnings[0]!.code} ${safeText(g.warnings[0]!.path)}: ${safeText(g.warnings[0]!.message)}`, s.yellow);
 }
 
 /** "sm_50…sm_90 (6) + PTX sm_90". */

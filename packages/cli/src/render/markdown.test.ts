@@ -121,3 +121,20 @@ describe('escaping', () => {
     expect(mdCode('x'.repeat(200), 10)).toBe(`\`${'x'.repeat(9)}…\``);
   });
 });
+
+describe('renderAnalyzeMarkdown findings (issue 11)', () => {
+  const r = makeReport(small);
+  const fix = 'FROM nvidia/cuda:12.1.1-devel-ubuntu22.04 AS build\nRUN apt-get install -y a \\\n    b\nFROM nvidia/cuda:12.1.1-base-ubuntu22.04\nRUN echo ```';
+  r.findings = Array.from({ length: 4 }, (_, i) => ({ ...r.findings![0]!, id: `f${i}`, title: `finding ${i}`, bytes: 1_000_000 * (4 - i), fix }));
+
+  it('shows every fix whole, in a fenced code block longer than any backtick run in it', () => {
+    const md = renderAnalyzeMarkdown(r, { top: 2 });
+    expect(md).toContain(`**1. finding 0**\n\n\`\`\`\`dockerfile\n${fix}\n\`\`\`\``);
+    expect(md).not.toMatch(/\| Fix \|/);
+  });
+
+  it('says how many findings --top left out, and their bytes', () => {
+    expect(renderAnalyzeMarkdown(r, { top: 2 })).toContain('2 more findings (3.00 MB uncompressed): --top 4 or --json');
+    expect(renderAnalyzeMarkdown(r, { top: 4 })).not.toContain('more findings');
+  });
+});

@@ -5,10 +5,10 @@
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
 import { formatWarning, type BudgetResult, type DiffReport, type MetricDelta, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
+import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
-import { formatBandwidth } from './terminal.js';
+import { filesLine, formatBandwidth, moreFindingsLine } from './terminal.js';
 import { gpuHeadline, renderGpuMarkdown } from './gpu.js';
 
 /** GitHub rejects comments over 65,536 characters; bytes ≥ characters, so bytes are checked. */
@@ -83,6 +83,17 @@ function html(s: string): string {
   return safeText(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A fenced code block holding `code` verbatim (escaped), with a fence longer than any backtick run in it. */
+export function codeFence(code: string, lang = 'dockerfile'): string {
+  const body = code
+    .split(/\r?\n/)
+    .map((l) => safeText(l))
+    .join('\n');
+  const runs = body.match(/`+/g) ?? [];
+  const fence = '`'.repeat(Math.max(3, ...runs.map((r) => r.length + 1)));
+  return `${fence}${lang}\n${body}\n${fence}`;
+}
+
 function table(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`;
   return [line(header), `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
@@ -132,7 +143,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     const c = sm.compressedBytes === undefined ? '' : ` · **${formatBytes(sm.compressedBytes)}** compressed (exact)`;
     const pull = r.pull ? ` · pull **${formatSeconds(r.pull.seconds)}** at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}` : '';
     out.push(`_Metadata only: layer contents were not read._ ${sm.layers} layers${c}${pull}`, '', '| # | Compressed | Instruction |', '|---:|---:|---|');
-    for (const l of r.layers) out.push(`| ${l.index} | ${l.compressedBytes === undefined ? '-' : formatBytes(l.compressedBytes)} | ${mdCode(l.instruction ?? '', 100)} |`);
+    for (const l of r.layers) out.push(`| ${l.index} | ${l.compressedBytes === undefined ? '-' : formatBytes(l.compressedBytes)} | ${mdCode(cleanInstruction(l.instruction), 100)} |`);
     return `${out.join('\n')}\n`;
   }
   const head = [`**${formatBytes(sm.contentBytes)}** shipped (uncompressed)`];
@@ -152,7 +163,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     rows.push(['Potential savings', `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed`]);
   }
   rows.push(['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}`]);
-  rows.push(['Files', String(sm.files)]);
+  rows.push(['Files', filesLine(r).replace(/, [\d,]+ entries$/, '')]);
   rows.push(['dive efficiency', `${formatPercent(r.dive.efficiency, 2)} (dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)})`]);
   out.push(table(['', ''], ['l', 'r'], rows));
 
@@ -160,17 +171,16 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
 
   if (r.findings && r.findings.length > 0) {
     const list = r.findings.slice(0, top);
-    out.push(
-      details(
-        `Findings (${r.findings.length})`,
-        table(
-          ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers', 'Fix'],
-          ['l', 'l', 'r', 'r', 'l', 'l'],
-          list.map((f) => [f.severity, mdText(truncate(f.title, 100)), formatBytes(f.bytes), formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', '), mdText(truncate(f.fix.split('\n')[0] ?? '', 160))]),
-        ) + moreLine(r.findings.length - list.length),
-        true,
-      ),
+    const rest = r.findings.slice(list.length);
+    const overview = table(
+      ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers'],
+      ['l', 'l', 'r', 'r', 'l'],
+      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', ')]),
     );
+    // Each fix whole, as a code block (issue 11: cutting at the first line inverted the advice).
+    const fixes = list.map((f, i) => `**${i + 1}. ${mdText(truncate(f.title, 100))}**${f.countedInSavings ? '' : ' _(not counted in savings)_'}\n\n${codeFence(f.fix)}${f.note ? `\n\n${mdText(truncate(f.note, 400))}` : ''}`);
+    const more = rest.length > 0 ? `\n\n${mdText(moreFindingsLine(r.findings.length, rest).trim())}` : '';
+    out.push(details(`Findings (${r.findings.length})`, `${overview}${more}\n\n${fixes.join('\n\n')}`, true));
   }
 
   if (r.gpu) out.push(details(`GPU kernels: ${r.gpu.files > 0 ? gpuHeadline(r.gpu) : 'none'}`, renderGpuMarkdown(r, top, mdText).join('\n'), true));
@@ -218,7 +228,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
         table(
           ['Manager', 'Package', 'Version', 'Visible (uncompressed)', 'Files'],
           ['l', 'l', 'l', 'r', 'r'],
-          list.map((p) => [p.manager, mdCode(p.name, 60), mdText(truncate(p.version ?? '', 40)), formatBytes(p.visibleBytes), String(p.files)]),
+          list.map((p) => [p.manager, mdCode(p.name, 60), mdText(truncate(p.version ?? '', 40)), formatBytes(p.visibleBytes), formatCount(p.files)]),
         ) + moreLine(all.length - list.length),
       ),
     );
@@ -229,7 +239,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     out.push(
       details(
         'Biggest directories (visible, uncompressed)',
-        table(['Directory', 'Size', 'Files'], ['l', 'r', 'r'], list.map((d) => [mdCode(d.path, 100), formatBytes(d.visibleBytes), String(d.files)])) +
+        table(['Directory', 'Size', 'Files'], ['l', 'r', 'r'], list.map((d) => [mdCode(d.path, 100), formatBytes(d.visibleBytes), formatCount(d.files)])) +
           moreLine(r.directories.length - list.length),
       ),
     );
@@ -298,7 +308,7 @@ function diffMarkdown(d: DiffReport, top: number, budgets: BudgetResult | undefi
     ]);
   }
   rows.push(['Layers', String(t.layers.before), String(t.layers.after), signedCount(t.layers.delta), '']);
-  rows.push(['Files', String(t.files.before), String(t.files.after), signedCount(t.files.delta), '']);
+  rows.push(['Files', formatCount(t.files.before), formatCount(t.files.after), signedCount(t.files.delta), '']);
   rows.push(['dive efficiency', formatPercent(t.diveEfficiency.before, 2), formatPercent(t.diveEfficiency.after, 2), `${t.diveEfficiency.delta >= 0 ? '+' : ''}${(t.diveEfficiency.delta * 100).toFixed(2)} pt`, '']);
   out.push(table(['', 'Before', 'After', 'Delta', ''], ['l', 'r', 'r', 'r', 'r'], rows));
 
@@ -383,7 +393,7 @@ function diffMarkdown(d: DiffReport, top: number, budgets: BudgetResult | undefi
     if (dirs.length > 0) {
       body.push(
         `By directory (depth ≤ ${P.directoryDepth}):\n\n` +
-          table(['Directory', 'Before', 'After', 'Delta', 'Files changed'], ['l', 'r', 'r', 'r', 'r'], dirs.map((x) => [mdCode(x.path, 100), formatBytes(x.before), formatBytes(x.after), bold(x.delta, formatDelta(x.delta)), String(x.files)])) +
+          table(['Directory', 'Before', 'After', 'Delta', 'Files changed'], ['l', 'r', 'r', 'r', 'r'], dirs.map((x) => [mdCode(x.path, 100), formatBytes(x.before), formatBytes(x.after), bold(x.delta, formatDelta(x.delta)), formatCount(x.files)])) +
           moreLine(P.directories.length - dirs.length, 'more directories'),
       );
     }
@@ -432,7 +442,7 @@ function bold(delta: number, text: string): string {
 }
 
 function signedCount(n: number): string {
-  return n > 0 ? `+${n}` : String(n);
+  return n > 0 ? `+${formatCount(n)}` : formatCount(n);
 }
 
 function unavailableLine(what: string, reason: string): string {

@@ -2,33 +2,36 @@
  * dive-style terminal report of an analyze Report. Pure: report in, text out. Every size says
  * whether it is compressed; uncompressed is the default and is labelled in the summary.
  */
-import { formatWarning, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
+import { formatWarning, type Finding, type Report } from '@imgsize/core';
+import { cleanInstruction, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
-import { bar, renderTable } from './table.js';
+import { bar, renderTable, wrapText } from './table.js';
 import { renderGpuTerminal } from './gpu.js';
 
 export interface TerminalOptions {
+  /** Terminal columns: no line is wider (numbers are never cut; text columns shrink or go). */
   width: number;
+  /** The colour decision, made by the caller (--color, NO_COLOR, FORCE_COLOR): off means no ANSI at all. */
   style: Style;
   /** How many rows of each "top" list to print. */
   top: number;
 }
 
+/** The analyze report for a terminal `o.width` columns wide. */
 export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   const s = o.style;
   const out: string[] = [];
-  const h = (t: string) => out.push('', s.bold(t));
+  const h = (t: string) => out.push('', ...wrapText(t, o.width).map((l) => s.bold(l)));
   const sm = r.summary;
   const name = r.image.repoTags[0] ?? r.image.ref;
-  out.push(s.bold(`imgsize: ${safeText(name)}`) + s.dim(`  (${r.image.source.format}, ${safeText(r.image.os)}/${safeText(r.image.architecture)})`));
+  out.push(titleLine(s, `imgsize: ${safeText(name)}`, `  (${r.image.source.format}, ${safeText(r.image.os)}/${safeText(r.image.architecture)})`, o.width));
 
   if (r.image.source.metadataOnly) return renderMetadataOnly(r, o, out);
 
   h('Summary (uncompressed unless marked)');
   const rows: string[][] = [
     ['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}, ${sm.historyEntries} history entries`],
-    ['Files', `${sm.files} files, ${sm.entries} entries`],
+    ['Files', filesLine(r)],
     ['Shipped in layers', formatBytes(sm.contentBytes)],
     ['Visible in final filesystem', formatBytes(sm.visibleBytes)],
     [
@@ -55,7 +58,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     'dive efficiency',
     `${formatPercent(r.dive.efficiency, 2)}, dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)}`,
   ]);
-  out.push(renderTable([{ header: '' }, { header: '', flex: true }], rows, o.width).replace(/^\s*\n/, ''));
+  out.push(renderTable([{ header: '' }, { header: '', wrap: true }], rows, o.width).replace(/^\s*\n/, ''));
 
   h('Layers');
   const maxLayer = Math.max(1, ...r.layers.map((l) => l.contentBytes));
@@ -74,12 +77,12 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     renderTable(
       [
         { header: '#', align: 'right' },
-        { header: 'Digest' },
+        { header: 'Digest', drop: 4 },
         { header: 'Size', align: 'right' },
         ...(hasCompressed ? [{ header: 'Compressed', align: 'right' as const }] : []),
-        { header: 'Files', align: 'right' },
-        { header: 'Hidden later', align: 'right' },
-        { header: '' },
+        { header: 'Files', align: 'right', drop: 2 },
+        { header: 'Hidden later', align: 'right', drop: 3 },
+        { header: '', drop: 5 },
         { header: 'Instruction', flex: true },
       ],
       layerRows,
@@ -95,7 +98,15 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     const total = Math.max(1, sm.contentBytes);
     out.push(
       renderTable(
-        [{ header: 'Category' }, { header: 'Shipped', align: 'right' }, { header: 'Visible', align: 'right' }, { header: 'Wasted', align: 'right' }, { header: 'Compressed~', align: 'right' }, { header: '' }, { header: 'Top layers', flex: true }],
+        [
+          { header: 'Category', flex: true },
+          { header: 'Shipped', align: 'right' },
+          { header: 'Visible', align: 'right', drop: 2 },
+          { header: 'Wasted', align: 'right', drop: 1 },
+          { header: 'Compressed~', align: 'right', drop: 3 },
+          { header: '', drop: 5 },
+          { header: 'Top layers', flex: true, drop: 4 },
+        ],
         cats.map((c) => {
           const perLayer = r.layers
             .map((l) => ({ i: l.index, b: l.categories?.[c.id] ?? 0 }))
@@ -114,17 +125,9 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
 
   if (r.findings && r.findings.length > 0) {
     h('Findings (largest first)');
-    for (const f of r.findings.slice(0, o.top)) {
-      const sev = f.severity === 'high' ? s.red(f.severity) : f.severity === 'medium' ? s.yellow(f.severity) : s.dim(f.severity);
-      const layers = f.layers.length > 0 ? `layer ${f.layers.join(', ')}` : '';
-      out.push(
-        `  ${sev.padEnd(6)} ${s.bold(safeText(f.title))}  ${formatBytes(f.bytes)} (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)${f.countedInSavings ? '' : s.dim(' [not counted]')}`,
-      );
-      if (layers || f.instruction) out.push(s.dim(`         ${layers}${f.instruction ? `: ${truncateLine(cleanInstruction(f.instruction), o.width - 20)}` : ''}`));
-      for (const e of f.evidence.slice(0, 3)) out.push(s.dim(`         ${truncateLine(safeText(e.path), o.width - 30)}  ${formatBytes(e.bytes)}  (layer ${e.layer})`));
-      out.push(`         fix: ${truncateLine(safeText(f.fix.split('\n')[0] ?? ''), o.width - 15)}`);
-      if (f.note) out.push(s.dim(`         note: ${truncateLine(safeText(f.note), o.width - 16)}`));
-    }
+    for (const f of r.findings.slice(0, o.top)) out.push(...findingLines(f, o));
+    const rest = r.findings.slice(o.top);
+    if (rest.length > 0) out.push('', moreFindingsLine(r.findings.length, rest));
   }
 
   renderGpuTerminal(r, o, out);
@@ -134,13 +137,20 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     const pk = [...r.packages.packages].sort((a, b) => b.visibleBytes - a.visibleBytes).slice(0, o.top);
     out.push(
       renderTable(
-        [{ header: 'Manager' }, { header: 'Package', flex: true }, { header: 'Version' }, { header: 'Layer', align: 'right' }, { header: 'Visible', align: 'right' }, { header: 'Files', align: 'right' }],
-        pk.map((p) => [p.manager, safeText(p.name), safeText(p.version ?? ''), p.layer === null ? '-' : String(p.layer), formatBytes(p.visibleBytes), String(p.files)]),
+        [
+          { header: 'Manager', drop: 3 },
+          { header: 'Package', flex: true },
+          { header: 'Version', flex: true, drop: 1 },
+          { header: 'Layer', align: 'right', drop: 2 },
+          { header: 'Visible', align: 'right' },
+          { header: 'Files', align: 'right', drop: 4 },
+        ],
+        pk.map((p) => [p.manager, safeText(p.name), safeText(p.version ?? ''), p.layer === null ? '-' : String(p.layer), formatBytes(p.visibleBytes), formatCount(p.files)]),
         o.width,
         s.dim,
       ),
     );
-    out.push(s.dim(`  unowned: ${formatBytes(r.packages.unownedBytes)} in ${r.packages.unownedFiles} files`));
+    out.push(s.dim(`  unowned: ${formatBytes(r.packages.unownedBytes)} in ${formatCount(r.packages.unownedFiles)} files`));
   }
 
   if (r.directories && r.directories.length > 0) {
@@ -148,7 +158,7 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     out.push(
       renderTable(
         [{ header: 'Size', align: 'right' }, { header: 'Files', align: 'right' }, { header: 'Path', flex: true }],
-        r.directories.slice(0, o.top).map((d) => [formatBytes(d.visibleBytes), String(d.files), safeText(d.path)]),
+        r.directories.slice(0, o.top).map((d) => [formatBytes(d.visibleBytes), formatCount(d.files), safeText(d.path)]),
         o.width,
         s.dim,
       ),
@@ -156,10 +166,10 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   }
 
   if (r.waste.topPaths.length > 0) {
-    h(`Top wasted paths (${r.waste.hiddenFiles} hidden files, ${formatBytes(sm.wastedBytes)})`);
+    h(`Top wasted paths (${formatCount(r.waste.hiddenFiles)} hidden files, ${formatBytes(sm.wastedBytes)})`);
     out.push(
       renderTable(
-        [{ header: 'Size', align: 'right' }, { header: 'Why' }, { header: 'Shipped by', align: 'right' }, { header: 'Hidden by', align: 'right' }, { header: 'Path', flex: true }],
+        [{ header: 'Size', align: 'right' }, { header: 'Why', drop: 3 }, { header: 'Shipped by', align: 'right', drop: 2 }, { header: 'Hidden by', align: 'right', drop: 1 }, { header: 'Path', flex: true }],
         r.waste.topPaths.slice(0, o.top).map((w) => [formatBytes(w.bytes), w.reason, `#${w.layer}`, `#${w.hiddenBy}`, safeText(w.path)]),
         o.width,
         s.dim,
@@ -182,19 +192,19 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
  */
 function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): string {
   const s = o.style;
-  const h = (t: string) => out.push('', s.bold(t));
-  out.push(s.yellow('metadata only: layer contents were not read; sizes below are the compressed blobs from the manifest.'));
-  out.push(s.dim('run without --metadata-only for uncompressed sizes, categories, packages, waste and findings'));
+  const h = (t: string) => out.push('', ...wrapText(t, o.width).map((l) => s.bold(l)));
+  for (const l of wrapText('metadata only: layer contents were not read; sizes below are the compressed blobs from the manifest.', o.width)) out.push(s.yellow(l));
+  for (const l of wrapText('run without --metadata-only for uncompressed sizes, categories, packages, waste and findings', o.width)) out.push(s.dim(l));
   h('Summary');
   const rows: string[][] = [['Layers', `${r.summary.layers}, ${r.summary.historyEntries} history entries`]];
   if (r.summary.compressedBytes !== undefined) rows.push(['Compressed (pull size)', `${formatBytes(r.summary.compressedBytes)} (exact)`]);
   if (r.pull) rows.push(['Estimated pull time', `${formatSeconds(r.pull.seconds)} at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`]);
-  out.push(renderTable([{ header: '' }, { header: '', flex: true }], rows, o.width).replace(/^\s*\n/, ''));
+  out.push(renderTable([{ header: '' }, { header: '', wrap: true }], rows, o.width).replace(/^\s*\n/, ''));
   h('Layers (compressed)');
   const max = Math.max(1, ...r.layers.map((l) => l.compressedBytes ?? 0));
   out.push(
     renderTable(
-      [{ header: '#', align: 'right' }, { header: 'Digest' }, { header: 'Compressed', align: 'right' }, { header: '' }, { header: 'Instruction', flex: true }],
+      [{ header: '#', align: 'right' }, { header: 'Digest', drop: 2 }, { header: 'Compressed', align: 'right' }, { header: '', drop: 3 }, { header: 'Instruction', flex: true }],
       r.layers.map((l) => [
         String(l.index),
         shortDigest(l.digest ?? l.diffId),
@@ -216,8 +226,89 @@ function renderMetadataOnly(r: Report, o: TerminalOptions, out: string[]): strin
 }
 
 function truncateLine(t: string, w: number): string {
-  const width = Math.max(20, w);
+  const width = Math.max(8, w);
   return t.length <= width ? t : `${t.slice(0, width - 1)}…`;
+}
+
+/** The bold title plus a dim detail, the detail dropped and then the title cut when too wide. */
+function titleLine(s: Style, title: string, detail: string, width: number): string {
+  if (title.length + detail.length <= width) return s.bold(title) + s.dim(detail);
+  return s.bold(truncateLine(title, width));
+}
+
+/**
+ * "1,639 shipped in layers (each copy counted), 2,630 entries": `summary.files`, the one file count
+ * every renderer shows, said the same way (regular files in all layers, hidden copies included).
+ */
+export function filesLine(r: Report): string {
+  return `${formatCount(r.summary.files)} shipped in layers (each copy counted), ${formatCount(r.summary.entries)} entries`;
+}
+
+/** "3 more findings (12.0 MB uncompressed): --top 13 or --json" for the findings `--top` left out. */
+export function moreFindingsLine(total: number, rest: readonly Finding[]): string {
+  const bytes = rest.reduce((n, f) => n + (f.countedInSavings ? f.bytes : 0), 0);
+  return `  ${rest.length} more finding${rest.length === 1 ? '' : 's'} (${formatBytes(bytes)} uncompressed): --top ${total} or --json`;
+}
+
+const IND = '         ';
+
+/** One finding: severity and title, what it saves, where, evidence, the whole fix as a code block, the note. */
+function findingLines(f: Finding, o: TerminalOptions): string[] {
+  const s = o.style;
+  const w = o.width;
+  const out: string[] = [];
+  const sevWord = f.severity.padEnd(6);
+  const sev = f.severity === 'high' ? s.red(sevWord) : f.severity === 'medium' ? s.yellow(sevWord) : s.dim(sevWord);
+  const saves = `${formatBytes(f.bytes)} (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)`;
+  const notCounted = f.countedInSavings ? '' : ' [not counted]';
+  const title = safeText(f.title);
+  if (2 + 7 + title.length + 2 + saves.length + notCounted.length <= w) {
+    out.push(`  ${sev} ${s.bold(title)}  ${saves}${s.dim(notCounted)}`);
+  } else {
+    const lines = wrapText(title, w - IND.length);
+    out.push(`  ${sev} ${s.bold(lines[0]!)}`, ...lines.slice(1).map((l) => IND + s.bold(l)));
+    for (const l of wrapText(`saves ${saves}${notCounted}`, w - IND.length)) out.push(IND + l);
+  }
+  const layers = f.layers.length > 0 ? `layer ${f.layers.join(', ')}` : '';
+  if (layers || f.instruction) out.push(s.dim(truncateLine(`${IND}${layers}${f.instruction ? `${layers ? ': ' : ''}${cleanInstruction(f.instruction)}` : ''}`, w)));
+  for (const e of f.evidence.slice(0, 3)) {
+    const tail = `  ${formatBytes(e.bytes)}  (layer ${e.layer})`;
+    out.push(s.dim(`${IND}${truncateLine(safeText(e.path), w - IND.length - tail.length)}${tail}`));
+  }
+  out.push(`${IND}fix:`);
+  for (const l of codeBlock(f.fix, w - IND.length - 2)) out.push(`${IND}  ${s.cyan(l)}`);
+  if (f.note) for (const l of wrapText(`note: ${safeText(f.note)}`, w - IND.length)) out.push(s.dim(IND + l));
+  return out;
+}
+
+/**
+ * A fix as code lines no wider than `width`: every line kept; a line too long breaks at a space
+ * (or at the width) and continues Dockerfile-style, with ` \` (or `# ` for a comment) (issue 11).
+ */
+export function codeBlock(code: string, width: number): string[] {
+  const w = Math.max(16, width);
+  const out: string[] = [];
+  for (const raw of code.split(/\r?\n/)) {
+    const line = safeText(raw.replace(/\s+$/, ''));
+    if (line.length <= w) {
+      out.push(line);
+      continue;
+    }
+    const comment = /^\s*#/.test(line);
+    const lead = comment ? '# ' : '    ';
+    let rest = line;
+    let first = true;
+    while ((first ? 0 : lead.length) + rest.length > w) {
+      const room = w - (first ? 0 : lead.length) - (comment ? 0 : 2);
+      let at = rest.lastIndexOf(' ', room);
+      if (at <= (first ? 0 : 1)) at = room;
+      out.push(`${first ? '' : lead}${rest.slice(0, at).replace(/\s+$/, '')}${comment ? '' : ' \\'}`);
+      rest = rest.slice(at).replace(/^\s+/, '');
+      first = false;
+    }
+    out.push(`${first ? '' : lead}${rest}`);
+  }
+  return out;
 }
 
 export function formatBandwidth(bps: number): string {

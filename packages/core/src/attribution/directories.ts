@@ -13,17 +13,25 @@ export interface DirectoryOptions {
   top?: number | undefined;
 }
 
-/** Returns the `top` biggest directories down to `maxDepth`, biggest first (ties by path). */
+/**
+ * Returns the `top` biggest directories, biggest first (ties by path). Directories with no visible
+ * bytes are left out, and a chain of directories that each hold only one directory (and no
+ * files) is listed once, as its deepest member (`/opt/venv/lib/python3.11`, not also `/opt`,
+ * `/opt/venv`, `/opt/venv/lib` with the same numbers; issue 11). `maxDepth` counts listed levels.
+ */
 export function biggestDirectories(root: FsNode, options: DirectoryOptions = {}): DirectoryReport[] {
   const maxDepth = options.maxDepth ?? 4;
   const top = options.top ?? 25;
   const out: DirectoryReport[] = [];
-  const walk = (n: FsNode, path: string, depth: number): { bytes: number; files: number } => {
+  const walk = (n: FsNode, path: string, level: number, pathDepth: number): { bytes: number; files: number } => {
     let bytes = 0;
     let files = 0;
-    for (const c of n.children!.values()) {
+    const kids = [...n.children!.values()];
+    // Only one child, a directory: this one says nothing its child does not, so it is not a level.
+    const passThrough = pathDepth >= 1 && kids.length === 1 && kids[0]!.children !== undefined;
+    for (const c of kids) {
       if (c.children) {
-        const r = walk(c, path === '' ? c.name : `${path}/${c.name}`, depth + 1);
+        const r = walk(c, path === '' ? c.name : `${path}/${c.name}`, passThrough ? level : level + 1, pathDepth + 1);
         bytes += r.bytes;
         files += r.files;
       } else if (c.entry?.type === 'file') {
@@ -31,10 +39,10 @@ export function biggestDirectories(root: FsNode, options: DirectoryOptions = {})
         files++;
       }
     }
-    if (depth >= 1 && depth <= maxDepth) out.push({ path: `/${path}`, visibleBytes: bytes, files, depth });
+    if (!passThrough && pathDepth >= 1 && level <= maxDepth && bytes > 0) out.push({ path: `/${path}`, visibleBytes: bytes, files, depth: pathDepth });
     return { bytes, files };
   };
-  walk(root, '', 0);
+  walk(root, '', 0, 0);
   out.sort((a, b) => b.visibleBytes - a.visibleBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out.slice(0, top);
 }

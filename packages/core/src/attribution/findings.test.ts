@@ -229,3 +229,44 @@ describe('runCommand', () => {
     expect(runCommand(createdBy)).toBe(want);
   });
 });
+
+describe('the tests finding names the package manager that owns the files (issue 11)', () => {
+  const stanza = (name: string) => `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nDescription: ${name}\n`;
+  const DP = '/usr/lib/python3/dist-packages';
+  const debian = (extra: SpecImage['layers'][number]['entries'] = []): SpecImage => ({
+    layers: [
+      {
+        createdBy: 'RUN /bin/sh -c apt-get update && apt-get install -y python3-numpy',
+        entries: [
+          { path: '/var/lib/dpkg/status', content: stanza('python3-numpy') },
+          { path: '/var/lib/dpkg/info/python3-numpy.list', content: `/.\n${DP}/numpy/__init__.py\n${DP}/numpy/tests/test_a.py\n${DP}/numpy/core/tests/test_b.py\n` },
+          `${DP}/numpy/__init__.py:100`,
+          `${DP}/numpy/tests/test_a.py:4000`,
+          `${DP}/numpy/core/tests/test_b.py:3000`,
+          ...extra,
+        ],
+      },
+    ],
+  });
+  const tests = (spec: SpecImage) => analyze(spec).findings.find((f) => f.id === 'tests')!;
+
+  it('Debian python3-* tests get a dpkg fix, never pip install --no-cache-dir', () => {
+    const f = tests(debian());
+    expect(f.bytes).toBe(7000);
+    expect(f.fix).toContain('path-exclude=/usr/lib/python3*/tests/*');
+    expect(f.fix).not.toMatch(/pip install/);
+  });
+
+  it('pip-installed (or unowned) tests keep the pip fix', () => {
+    const f = tests({ layers: [{ createdBy: 'RUN pip install numpy', entries: [`${SP}/numpy/tests/test_a.py:500`] }] });
+    expect(f.fix).toMatch(/^RUN pip install --no-cache-dir/);
+    expect(f.fix).not.toContain('dpkg');
+  });
+
+  it('both: one fix per manager, the biggest first', () => {
+    const f = tests(debian([`${SP}/pandas/tests/test_c.py:600`]));
+    expect(f.fix.indexOf('# dpkg-owned tests (7.0 kB)')).toBe(0);
+    expect(f.fix).toContain('# pip-owned tests (600 B)');
+    expect(f.fix.indexOf('path-exclude')).toBeLessThan(f.fix.indexOf('pip install'));
+  });
+});

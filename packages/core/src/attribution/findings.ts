@@ -411,14 +411,39 @@ export const vcsRule = categoryRule(
   'COPY . . copies the whole build context; .dockerignore keeps .git out.',
 );
 
-export const testsRule = categoryRule(
-  'tests',
-  'tests',
-  'Test suites shipped inside installed packages',
-  "RUN pip install --no-cache-dir -r requirements.txt \\\n && find / -xdev -path '*-packages/*' -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
-  'possible',
-  'A few packages import their own test helpers at run time: run your tests against the slimmed image.',
-);
+/** How to keep test suites out, per package manager that owns them (pip also stands for unowned files). */
+const TESTS_FIX = {
+  dpkg: "# Debian packages (python3-*) own these: keep dpkg from unpacking them, before apt-get install\nRUN printf 'path-exclude=/usr/lib/python3*/tests/*\\npath-exclude=/usr/lib/python3*/test/*\\n' > /etc/dpkg/dpkg.cfg.d/01-notests\n# or remove them in the RUN that installs the packages:\nRUN apt-get update && apt-get install -y --no-install-recommends <packages> \\\n && find /usr/lib/python3 -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
+  conda: "RUN conda install -y <packages> \\\n && conda clean -afy \\\n && find /opt/conda -path '*-packages/*' -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
+  pip: "RUN pip install --no-cache-dir -r requirements.txt \\\n && find / -xdev -path '*-packages/*' -type d \\( -name tests -o -name test \\) -prune -exec rm -rf {} +",
+} as const;
+
+/**
+ * Test suites inside installed packages. The fix follows the package manager that owns the
+ * files (issue 11: Debian `python3-*` tests were told to use `pip install --no-cache-dir`); when
+ * several own some, one fix per manager, the biggest first.
+ */
+export const testsRule: FindingRule = (img) => {
+  const files = inCategory(img, 'tests');
+  if (files.length === 0) return [];
+  const by = new Map<keyof typeof TESTS_FIX, number>();
+  for (const f of files) {
+    const m = f.owner?.manager === 'dpkg' || f.owner?.manager === 'conda' ? f.owner.manager : 'pip';
+    by.set(m, (by.get(m) ?? 0) + f.size);
+  }
+  const managers = [...by].sort((a, b) => b[1] - a[1]).map(([m]) => m);
+  const fix = managers.length === 1 ? TESTS_FIX[managers[0]!] : managers.map((m) => `# ${m}-owned tests (${fmtBytes(by.get(m)!)}):\n${TESTS_FIX[m]}`).join('\n\n');
+  return [
+    {
+      id: 'tests',
+      title: 'Test suites shipped inside installed packages',
+      confidence: 'possible',
+      files,
+      fix,
+      note: 'A few packages import their own test helpers at run time: run your tests against the slimmed image.',
+    },
+  ];
+};
 
 /** Model weights and hub caches baked in: informational (they are usually needed). */
 export const weightsRule: FindingRule = (img) => {

@@ -87,14 +87,39 @@ describe('directories', () => {
     expect(biggestDirectories(a.overlay.root, { maxDepth: 3 })).toEqual([
       { path: '/opt', visibleBytes: 500, files: 1, depth: 1 },
       { path: '/usr', visibleBytes: 180, files: 3, depth: 1 },
-      { path: '/usr/lib', visibleBytes: 150, files: 2, depth: 2 },
       { path: '/usr/lib/a', visibleBytes: 150, files: 2, depth: 3 },
+      { path: '/usr/lib/a/b/c/d', visibleBytes: 100, files: 1, depth: 6 },
       { path: '/usr/bin', visibleBytes: 30, files: 1, depth: 2 },
     ]);
     expect(biggestDirectories(a.overlay.root, { top: 2 }).map((d) => d.path)).toEqual(['/opt', '/usr']);
-    expect(a.directories.find((d) => d.path === '/usr/lib/a/b')).toMatchObject({ depth: 4, visibleBytes: 100 });
-    expect(a.directories.find((d) => d.path === '/usr/lib/a/b/c')).toBeUndefined();
+    expect(biggestDirectories(a.overlay.root, { maxDepth: 2 }).map((d) => d.path)).toEqual(['/opt', '/usr', '/usr/lib/a', '/usr/bin']);
     expect(a.directories.find((d) => d.path === '/lib')).toBeUndefined();
+  });
+
+  it('collapses chains of single-child directories and hides 0 B ones (issue 11: /opt, /opt/venv, /opt/venv/lib all 1.67 MB)', () => {
+    const a = analyze({
+      layers: [
+        {
+          entries: [
+            '/opt/venv/lib/python3.11/site-packages/torch/x.so:700',
+            '/opt/venv/lib/python3.11/site-packages/numpy/y.so:300',
+            '/opt/venv/lib/python3.11/site-packages/empty/__init__.py:0',
+            '/opt/venv/pyvenv.cfg:10',
+            '/var/log/empty.log:0',
+            '/etc/motd:0',
+          ],
+        },
+      ],
+    });
+    const dirs = biggestDirectories(a.overlay.root, { maxDepth: 9 });
+    expect(dirs.map((d) => d.path)).toEqual([
+      '/opt/venv',
+      '/opt/venv/lib/python3.11/site-packages',
+      '/opt/venv/lib/python3.11/site-packages/torch',
+      '/opt/venv/lib/python3.11/site-packages/numpy',
+    ]);
+    expect(dirs.every((d) => d.visibleBytes > 0)).toBe(true);
+    expect(dirs[1]).toEqual({ path: '/opt/venv/lib/python3.11/site-packages', visibleBytes: 1000, files: 3, depth: 5 });
   });
 });
 
@@ -110,5 +135,14 @@ describe('buildReport with attribution', () => {
     expect(r.findings!.map((f) => f.id)).toContain('cleanup-in-later-layer');
     expect(r.directories!.length).toBeGreaterThan(0);
     expect(r.packages).toMatchObject({ packages: [], unownedFiles: 6 });
+  });
+
+  it('summary.compressedBytes and pull.compressedBytes are one value (issue 11: they differed by rounding)', () => {
+    // 3 × 800.4 rounds to 2401 as one sum, 2400 layer by layer.
+    const image = makeImage({ ...SPEC, layers: SPEC.layers.map((l) => ({ ...l, estimatedCompressedBytes: 800.4 })) });
+    const r = buildReport(image, { bandwidthBitsPerSecond: 8e6 });
+    expect(r.layers.map((l) => l.compressedBytes)).toEqual([800, 800, 800]);
+    expect(r.summary.compressedBytes).toBe(2400);
+    expect(r.pull!.compressedBytes).toBe(2400);
   });
 });

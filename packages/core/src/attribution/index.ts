@@ -259,7 +259,8 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   );
 
   // Pull estimate.
-  const compressedBytes = Math.round(layerCompressed.reduce((s, n) => s + n, 0));
+  // Rounded per layer, as the layer reports are, so pull.compressedBytes = summary.compressedBytes (issue 11).
+  const compressedBytes = layerCompressed.reduce((s, n) => s + Math.round(n), 0);
   const exact = image.layers.length > 0 && image.layers.every((l) => l.compressedSize !== undefined);
   const after = Math.max(0, compressedBytes - fr.savings.compressedBytes);
   const pull: PullReport = {

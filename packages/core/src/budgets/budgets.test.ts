@@ -3,6 +3,7 @@ import { makeReport } from '../../../../test/diff/make-report.js';
 import { isImgsizeError } from '../errors.js';
 import { BudgetResultSchema, type Budgets, type BudgetsInput } from './budget-schema.js';
 import { evaluateBudgets } from './evaluate.js';
+import { checkBudgetCategoryIds } from './category-ids.js';
 import { parseBudgets, validateBudgets } from './parse-budgets.js';
 
 /** dive's numbers for its own test image (/work/shared/conformance/dive/EXPECTED.md). */
@@ -51,6 +52,21 @@ describe('evaluateBudgets: one pass and one fail per rule kind', () => {
   it('maxWastedBytes', () => {
     expect(statuses({ maxWastedBytes: '200kB' })).toEqual({ maxWastedBytes: 'pass' });
     expect(statuses({ maxWastedBytes: '199999' })).toEqual({ maxWastedBytes: 'fail' });
+  });
+
+  it('a category id typo ("buildtools") is an error naming the valid ids, not a silent 0-byte pass', () => {
+    let err: unknown;
+    try {
+      evaluateBudgets(report, validateBudgets({ categories: { buildtools: 0 } }), undefined, { source: 'budgets.json' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isImgsizeError(err, 'E_BAD_CONFIG')).toBe(true);
+    expect((err as Error).message).toBe('reading budgets budgets.json: unknown category id "buildtools" (did you mean "build-tools"?)');
+    expect((err as { hint?: string }).hint).toMatch(/category ids are: cuda-libs, .*build-tools.*pip-cache/);
+    // ids from custom rules (or the report's own categories) are valid
+    expect(() => evaluateBudgets(report, validateBudgets({ categories: { vendor: 0 } }), undefined, { categoryIds: ['vendor'] })).not.toThrow();
+    expect(() => checkBudgetCategoryIds(validateBudgets({ categories: { 'cuda-devel': 0, vendr: 1 } }), ['vendor'])).toThrow(/unknown category id "vendr" \(did you mean "vendor"\?\)/);
   });
 
   it('categories', () => {

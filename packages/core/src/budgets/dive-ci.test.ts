@@ -46,6 +46,50 @@ describe('parseDiveCi', () => {
     expect(parseDiveCi(text).budgets.dive).toEqual({ lowestEfficiency: 0.9, highestWastedBytes: 'disabled', highestUserWastedPercent: 'disabled' });
   });
 
+  it("reads dive's own .data/.dive-ci (a plugins list, a plugin rule, 20Mb) as dive does", () => {
+    // github.com/wagoodman/dive .data/.dive-ci, verbatim
+    const text = `---
+plugins:
+  - plugin1
+
+rules:
+  # If the efficiency is measured below X%, mark as failed. (expressed as a percentage between 0-1)
+  lowestEfficiency: 0.95
+
+  # If the amount of wasted space is at least X or larger than X, mark as failed. (expressed in B, KB, MB, and GB)
+  highestWastedBytes: 20Mb
+
+  # If the amount of wasted space makes up for X% of the image, mark as failed. (fail if the threshold is met or crossed; expressed as a percentage between 0-1)
+  highestUserWastedPercent: 0.10
+
+  plugin1/rule1: error
+`;
+    const r = parseDiveCi(text);
+    expect(r.budgets.dive).toEqual({ lowestEfficiency: 0.95, highestWastedBytes: 20_000_000, highestUserWastedPercent: 0.1 });
+    expect(r.warnings).toEqual([
+      '.dive-ci: line 2: dive ignores top-level key "plugins"; so does imgsize',
+      '.dive-ci: line 15: unknown rule "plugin1/rule1" ignored (dive knows lowestEfficiency, highestWastedBytes, highestUserWastedPercent)',
+    ]);
+    expect(parseBudgets(text, 'ci-rules').format).toBe('dive-ci');
+  });
+
+  it('matches keys without regard to case and accepts flow mappings, as viper does', () => {
+    expect(parseDiveCi('Rules:\n  LowestEfficiency: 0.5\n').budgets.dive).toEqual({ ...DIVE_CI_DEFAULTS, lowestEfficiency: 0.5 });
+    expect(parseDiveCi('rules: {highestWastedBytes: 1KiB, highestUserWastedPercent: disabled}').budgets.dive).toEqual({
+      ...DIVE_CI_DEFAULTS,
+      highestWastedBytes: 1024,
+      highestUserWastedPercent: 'disabled',
+    });
+  });
+
+  it('a rule without a value, or a file with only other keys, takes dive\'s defaults', () => {
+    const r = parseDiveCi('rules:\n  lowestEfficiency:\n');
+    expect(r.budgets.dive).toEqual(DIVE_CI_DEFAULTS);
+    expect(r.warnings[0]).toMatch(/rule "lowestEfficiency" has no value; dive uses its default \(0\.9\)/);
+    expect(parseDiveCi('plugins: [a, b]\n').budgets.dive).toEqual(DIVE_CI_DEFAULTS);
+    expect(parseDiveCi('---\n').budgets.dive).toEqual(DIVE_CI_DEFAULTS);
+  });
+
   it('warns about keys dive ignores', () => {
     const r = parseDiveCi('rules:\n  lowestEfficency: 0.5\nplugins:\n  foo: bar\n');
     expect(r.warnings).toHaveLength(2);
@@ -58,13 +102,13 @@ describe('parseDiveCi', () => {
     ['rules:\n  highestUserWastedPercent: 10\n', /outside the allowed range/],
     ['rules:\n  highestWastedBytes: 1BB\n', /not a size/],
     ['rules:\n  lowestEfficiency: abc\n', /not a number/],
-    ['rules:\n  lowestEfficiency:\n', /has no value/],
-    ['rules:\n  lowestEfficiency: 0.9\n  lowestEfficiency: 0.8\n', /duplicate rule/],
-    ['rules:\n\tlowestEfficiency: 0.9\n', /tabs/],
-    ['rules:\n  lowestEfficiency: 0.9\n    highestWastedBytes: 1\n', /indentation/],
-    ['  lowestEfficiency: 0.9\n', /before any key/],
-    ['rules: 5\n', /indented rules/],
-    ['rules\n', /expected "key: value"/],
+    ['rules:\n  lowestEfficiency: 0.9\n  lowestEfficiency: 0.8\n', /line 3: invalid YAML: duplicate key/],
+    ['rules:\n\tlowestEfficiency: 0.9\n', /line 2: invalid YAML: Tabs are not allowed/],
+    ['rules:\n  lowestEfficiency: 0.9\n    highestWastedBytes: 1\n', /invalid YAML: Nested mappings/],
+    ['rules: 5\n', /"rules" must be a mapping/],
+    ['rules:\n  lowestEfficiency: [0.9]\n', /must be a number, a size or "disabled", not a list/],
+    ['rules:\n  lowestEfficiency: true\n', /"true" is not a number/],
+    ['rules\n', /expected a mapping with a "rules:" key/],
   ])('rejects %j', (text, msg) => {
     const e = errorOf(() => parseDiveCi(text));
     expect(isImgsizeError(e, 'E_BAD_CONFIG')).toBe(true);

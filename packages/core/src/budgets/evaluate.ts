@@ -5,18 +5,22 @@
  */
 import type { Report } from '../report-schema.js';
 import type { BudgetResult, BudgetRuleResult, Budgets } from './budget-schema.js';
+import { checkBudgetCategoryIds } from './category-ids.js';
 
 export interface EvaluateBudgetsOptions {
   /** Name of the budgets file, copied to the result. */
   source?: string | undefined;
   /** Warnings from parsing the budgets file, copied to the result. */
   warnings?: readonly string[] | undefined;
+  /** Category ids besides the built-in ones and the report's (custom `--rules` categories). */
+  categoryIds?: Iterable<string> | undefined;
 }
 
 type Rule = Omit<BudgetRuleResult, 'status'> & { status?: BudgetRuleResult['status'] };
 
 /** Evaluates every rule of `budgets` on `report` (regression rules against `baseline`). */
 export function evaluateBudgets(report: Report, budgets: Budgets, baseline?: Report, options: EvaluateBudgetsOptions = {}): BudgetResult {
+  checkBudgetCategoryIds(budgets, [...(report.categories ?? []).map((c) => c.id), ...(options.categoryIds ?? [])], options.source);
   const rules: BudgetRuleResult[] = [];
   const warnings = [...(options.warnings ?? [])];
   // A metadata-only report has exact compressed sizes and nothing else: every other rule would

@@ -6,8 +6,9 @@
  * is after − before (negative = smaller).
  */
 import { z } from 'zod';
+import { BudgetResultSchema } from '../budgets/budget-schema.js';
 
-export const DIFF_SCHEMA_VERSION = 1;
+export const DIFF_SCHEMA_VERSION = 2;
 
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
@@ -206,6 +207,8 @@ export const DiffReportSchema = z.object({
   paths: PathsDiffSchema,
   findings: FindingsDiffSchema,
   warnings: z.array(z.string()),
+  /** `diff --budget`: the after image checked against the budgets, with before as the baseline. */
+  budgets: BudgetResultSchema.optional(),
 });
 
 export type DiffReport = z.infer<typeof DiffReportSchema>;

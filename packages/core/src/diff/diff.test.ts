@@ -208,3 +208,62 @@ describe('diffReports', () => {
     expect(d.after.name).toBe('app-v2.tar.gz');
   });
 });
+
+describe('findings are matched by rule and by the paths and layers they concern (issue 11)', () => {
+  const layers = [
+    { diffId: 'sha256:base', bytes: 1000, compressed: 400 },
+    { diffId: 'sha256:apt', bytes: 300_000, compressed: 100_000 },
+    { diffId: 'sha256:clean', bytes: 0, compressed: 100 },
+    { diffId: 'sha256:lists', bytes: 0, compressed: 100 },
+  ];
+  const apt = (title: string, bytes: number, paths: string[], layerIdx: number[]) => ({
+    id: 'cleanup-in-later-layer',
+    title,
+    severity: 'low' as const,
+    confidence: 'certain' as const,
+    bytes,
+    compressedBytes: bytes,
+    pullSeconds: 0,
+    layers: layerIdx,
+    instruction: null,
+    evidence: paths.map((path) => ({ path, bytes: Math.round(bytes / paths.length), layer: layerIdx[0]! })),
+    fix: 'fix',
+    countedInSavings: true,
+  });
+  const cache = apt('Apt cache deleted in layer 2 but shipped by layer 1', 99_400, ['/var/cache/apt/pkgcache.bin', '/var/cache/apt/srcpkgcache.bin'], [1, 2]);
+  const lists = apt('Apt lists deleted in layer 3 but shipped by layer 1', 43_400, ['/var/lib/apt/lists/x_Packages', '/var/lib/apt/lists/y_Translation-en'], [1, 3]);
+
+  it('resolving one of two findings of a rule reports that finding, with its own title and bytes (was "resolved Apt cache … 143 kB")', () => {
+    const before = makeReport({ tag: 'a:1', layers });
+    before.findings = [cache, lists];
+    const after = makeReport({ tag: 'a:2', layers });
+    after.findings = [{ ...lists, bytes: 40_000 }];
+    const d = diffReports(before, after);
+    if (!d.findings.available) throw new Error('findings unavailable');
+    expect(d.findings.resolved).toEqual([{ id: 'cleanup-in-later-layer', title: cache.title, severity: 'low', bytes: 99_400, compressedBytes: 99_400 }]);
+    expect(d.findings.new).toEqual([]);
+    expect(d.findings.persisting).toEqual([{ id: 'cleanup-in-later-layer', title: lists.title, bytesBefore: 43_400, bytesAfter: 40_000, delta: -3_400 }]);
+  });
+
+  it('a finding of the same rule about other paths and layers is new, not the old one grown', () => {
+    const before = makeReport({ tag: 'a:1', layers });
+    before.findings = [cache];
+    const after = makeReport({ tag: 'a:2', layers: [...layers, { diffId: 'sha256:other', bytes: 5000, compressed: 100 }] });
+    after.findings = [apt('Files overwritten by layer 4 but shipped by layer 0', 5000, ['/etc/passwd'], [0, 4])];
+    const d = diffReports(before, after);
+    if (!d.findings.available) throw new Error('findings unavailable');
+    expect(d.findings.resolved.map((f) => f.bytes)).toEqual([99_400]);
+    expect(d.findings.new.map((f) => f.title)).toEqual(['Files overwritten by layer 4 but shipped by layer 0']);
+    expect(d.findings.persisting).toEqual([]);
+  });
+
+  it('the same cache in a rebuilt layer with new file names still persists (matched by folder)', () => {
+    const before = makeReport({ tag: 'a:1', layers });
+    before.findings = [{ ...apt('pip cache left in the image', 1_190_000, ['/root/.cache/pip/http-v2/1/4/aaa'], [1]), id: 'pip-cache' }];
+    const after = makeReport({ tag: 'a:2', layers: [layers[0]!, { diffId: 'sha256:rebuilt', bytes: 2_000_000, compressed: 1 }] });
+    after.findings = [{ ...apt('pip cache left in the image (rebuilt)', 1_000_000, ['/root/.cache/pip/http-v2/9/9/bbb'], [1]), id: 'pip-cache' }];
+    const d = diffReports(before, after);
+    if (!d.findings.available) throw new Error('findings unavailable');
+    expect(d.findings.persisting).toEqual([{ id: 'pip-cache', title: 'pip cache left in the image (rebuilt)', bytesBefore: 1_190_000, bytesAfter: 1_000_000, delta: -190_000 }]);
+  });
+});

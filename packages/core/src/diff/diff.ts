@@ -310,35 +310,83 @@ function ancestor(path: string, depth: number): string {
   return `/${parts.slice(0, depth).join('/')}`;
 }
 
-function findingGroups(list: Finding[]): Map<string, FindingRef> {
-  const m = new Map<string, FindingRef>();
-  for (const f of list) {
-    const g = m.get(f.id);
-    if (g) {
-      g.bytes += f.bytes;
-      g.compressedBytes += f.compressedBytes;
-    } else m.set(f.id, { id: f.id, title: f.title, severity: f.severity, bytes: f.bytes, compressedBytes: f.compressedBytes });
-  }
-  return m;
+/** What a finding concerns, to recognise it on the other side: its paths, their folders, its layers. */
+interface FindingSubject {
+  f: Finding;
+  paths: Set<string>;
+  dirs: Set<string>;
+  layers: Set<string>;
 }
 
+function subjects(r: Report): FindingSubject[] {
+  return r.findings!.map((f) => {
+    const dirs = new Set<string>();
+    for (const e of f.evidence) {
+      const parts = e.path.split('/').filter((x) => x !== '');
+      // Folders 2 to 4 deep: /root/.cache/pip matches across rebuilds whose file names (hashes) differ.
+      for (let d = 2; d < parts.length && d <= 4; d++) dirs.add(`/${parts.slice(0, d).join('/')}`);
+    }
+    return {
+      f,
+      paths: new Set(f.evidence.map((e) => e.path)),
+      dirs,
+      layers: new Set(f.layers.map((i) => r.layers[i]?.diffId ?? `#${i}`)),
+    };
+  });
+}
+
+function overlap(a: Set<string>, b: Set<string>): number {
+  let n = 0;
+  for (const x of a) if (b.has(x)) n++;
+  return n;
+}
+
+/** How alike two findings of one rule are: shared paths weigh most, then shared layers, folders, the same title. */
+function likeness(x: FindingSubject, y: FindingSubject): number {
+  return 8 * overlap(x.paths, y.paths) + 4 * overlap(x.layers, y.layers) + 2 * overlap(x.dirs, y.dirs) + (x.f.title === y.f.title ? 1 : 0);
+}
+
+const ref = (f: Finding): FindingRef => ({ id: f.id, title: f.title, severity: f.severity, bytes: f.bytes, compressedBytes: f.compressedBytes });
+
+/**
+ * Findings resolved, new and still open. A rule can report several findings (one per layer pair,
+ * per cache…), so findings are matched by rule and by the paths and layers they concern, most
+ * alike first; each keeps its own title and bytes (issue 11: merging by rule id showed "resolved
+ * Apt cache … 143 kB" for a 99.4 kB finding).
+ */
 function diffFindings(before: Report, after: Report): DiffReport['findings'] {
   const missing = unavailable(before.findings, after.findings, 'findings');
   if (missing) return missing;
-  const b = findingGroups(before.findings!);
-  const a = findingGroups(after.findings!);
-  const bySize = (x: FindingRef, y: FindingRef) => y.bytes - x.bytes || cmp(x.id, y.id);
+  const b = subjects(before);
+  const a = subjects(after);
+  const pairs: { i: number; j: number; score: number }[] = [];
+  b.forEach((x, i) =>
+    a.forEach((y, j) => {
+      if (x.f.id !== y.f.id) return;
+      const score = likeness(x, y);
+      if (score > 0) pairs.push({ i, j, score });
+    }),
+  );
+  pairs.sort((p, q) => q.score - p.score || p.i - q.i || p.j - q.j);
+  const matchB = new Map<number, number>();
+  const takenA = new Set<number>();
+  for (const p of pairs) {
+    if (matchB.has(p.i) || takenA.has(p.j)) continue;
+    matchB.set(p.i, p.j);
+    takenA.add(p.j);
+  }
+  const bySize = (x: FindingRef, y: FindingRef) => y.bytes - x.bytes || cmp(x.id, y.id) || cmp(x.title, y.title);
   return {
     available: true,
-    resolved: [...b.values()].filter((f) => !a.has(f.id)).sort(bySize),
-    new: [...a.values()].filter((f) => !b.has(f.id)).sort(bySize),
-    persisting: [...a.values()]
-      .filter((f) => b.has(f.id))
-      .map((f) => {
-        const bytesBefore = b.get(f.id)!.bytes;
-        return { id: f.id, title: f.title, bytesBefore, bytesAfter: f.bytes, delta: f.bytes - bytesBefore };
+    resolved: b.filter((_, i) => !matchB.has(i)).map((x) => ref(x.f)).sort(bySize),
+    new: a.filter((_, j) => !takenA.has(j)).map((y) => ref(y.f)).sort(bySize),
+    persisting: [...matchB]
+      .map(([i, j]) => {
+        const fb = b[i]!.f;
+        const fa = a[j]!.f;
+        return { id: fa.id, title: fa.title, bytesBefore: fb.bytes, bytesAfter: fa.bytes, delta: fa.bytes - fb.bytes };
       })
-      .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || cmp(x.id, y.id)),
+      .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || cmp(x.id, y.id) || cmp(x.title, y.title)),
   };
 }
 

@@ -36,7 +36,7 @@ describe('saved reports', () => {
     ['[]', /expected a JSON object/],
     ['null', /expected a JSON object/],
     ['{"a": 1}', /no schemaVersion/],
-    ['{"schemaVersion": 2}', /schemaVersion 2 is not supported \(this imgsize reads 1\)/],
+    ['{"schemaVersion": 3}', /schemaVersion 3 is not supported \(this imgsize reads 2\)/],
     ['{"schemaVersion": "1"}', /schemaVersion "1" is not supported/],
     ['{"schemaVersion": 1, "before": {}, "after": {}, "totals": {}}', /this is a diff report/],
   ])('rejects %j with E_BAD_CONFIG', (text, msg) => {
@@ -44,6 +44,19 @@ describe('saved reports', () => {
     expect(isImgsizeError(e, 'E_BAD_CONFIG')).toBe(true);
     expect(e.message).toMatch(/^reading report r\.json: /);
     expect(e.message).toMatch(msg);
+  });
+
+  it('a schemaVersion 1 report (text warnings, fastPath) is read as version 2: saved CI baselines keep working', () => {
+    const v1 = JSON.parse(JSON.stringify(report));
+    v1.schemaVersion = 1;
+    v1.warnings = ['layer 0: a lone zero block at offset 1024', 'image history has 2 non-empty entries for 1 layers'];
+    v1.image.source = { ...v1.image.source, fastPath: true };
+    const r = parseSavedReport(JSON.stringify(v1), 'old.json');
+    expect(r.schemaVersion).toBe(2);
+    expect(r.warnings).toEqual(v1.warnings.map((message: string) => ({ code: 'W_SAVED_TEXT', message })));
+    expect(r.image.source).not.toHaveProperty('fastPath');
+    expect({ ...r, warnings: [] }).toEqual({ ...report, warnings: [] });
+    expect(diffReports(r, report).totals).toEqual(diffReports(report, report).totals);
   });
 
   it('a newer schemaVersion hints at upgrading imgsize', () => {

@@ -41,6 +41,7 @@ export function validateSavedReport(json: unknown, name = 'report'): Report {
       hint: "save a report with 'imgsize analyze <image> --json --include-files > report.json'",
     });
   }
+  if (o.schemaVersion === 1) return validateSavedReport(upgradeV1(o), name);
   if (o.schemaVersion !== REPORT_SCHEMA_VERSION) {
     const v = o.schemaVersion;
     const newer = typeof v === 'number' && v > REPORT_SCHEMA_VERSION;
@@ -58,4 +59,22 @@ export function validateSavedReport(json: unknown, name = 'report'): Report {
     });
   }
   return r.data;
+}
+
+/**
+ * A schemaVersion 1 report in the shape of version 2, so saved CI baselines keep working:
+ * warnings were plain text (they become `W_SAVED_TEXT`, the text kept) and the source carried the
+ * reader-internal `fastPath` flag (dropped). Everything v2 added is optional.
+ */
+function upgradeV1(o: Record<string, unknown>): Record<string, unknown> {
+  const image = o.image as Record<string, unknown> | undefined;
+  const source = image?.source as Record<string, unknown> | undefined;
+  const { fastPath: _dropped, ...restSource } = source ?? {};
+  const warnings = Array.isArray(o.warnings) ? o.warnings.map((w) => (typeof w === 'string' ? { code: 'W_SAVED_TEXT', message: w } : w)) : o.warnings;
+  return {
+    ...o,
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    ...(image && { image: { ...image, ...(source && { source: restSource }) } }),
+    warnings,
+  };
 }

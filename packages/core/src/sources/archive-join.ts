@@ -9,10 +9,11 @@ import { parseJsonDocument } from '../image-config.js';
 import type { LayerScanOptions } from '../layer-scan.js';
 import { limitError, type Limits } from '../limits.js';
 import type { LoadedImage, LoadOptions, SourceFormat } from '../model.js';
-import { selectFromIndex } from '../oci-index.js';
+import { parsePlatform, selectFromIndex } from '../oci-index.js';
 import { cleanPath, parentPath } from '../paths.js';
 import type { TarEntryHeader } from '../tar/types.js';
 import { warning, type ImgsizeWarning } from '../warnings.js';
+import { sameImageName } from './registry-ref.js';
 import { assembleImage, type AssemblyManifest, type BlobScan, type LayerBlobs } from './assemble.js';
 
 const MAX_LINK_HOPS = 16;
@@ -108,6 +109,11 @@ export async function joinArchive(contents: ArchiveContents, description: string
   const manifestPath = contents.resolve('manifest.json');
   if (manifestPath === undefined) {
     const indexPath = contents.resolve('index.json');
+    if (indexPath === undefined && contents.resolve('repositories') !== undefined) {
+      throw new ImgsizeError('E_UNSUPPORTED', 'the archive is a pre-1.10 `docker save` (a `repositories` file, no manifest.json): its layers are not content-addressed', {
+        hint: 'load it into a current Docker and save it again: docker load -i OLD.tar && docker save IMAGE -o NEW.tar',
+      });
+    }
     if (indexPath === undefined) {
       throw new ImgsizeError('E_NO_MANIFEST', 'the archive has no manifest.json (nor an OCI index.json)', {
         hint: 'is this a `docker save` archive? a single layer tar is not an image',
@@ -125,7 +131,8 @@ export async function joinArchive(contents: ArchiveContents, description: string
     };
     noteDuplicate(indexPath, 'index.json', 'index.json');
     const index = parseJsonDocument(ImageIndex, await contents.readJson(indexPath, 'index.json'), 'index.json', limits.maxMetadataFileBytes);
-    const sel = await selectFromIndex(index, readBlob, { image: options.image, what: 'index.json', maxJsonBytes: limits.maxMetadataFileBytes });
+    const platform = options.platform === undefined ? undefined : parsePlatform(options.platform);
+    const sel = await selectFromIndex(index, readBlob, { image: options.image, platform, what: 'index.json', maxJsonBytes: limits.maxMetadataFileBytes });
     const manifest: AssemblyManifest = {
       what: 'the image manifest',
       layers: sel.manifest.layers.map((d, i) => {
@@ -143,11 +150,15 @@ export async function joinArchive(contents: ArchiveContents, description: string
       concurrency: contents.concurrency,
       warnings,
     });
+    const declared = sel.manifest.config.digest;
+    if (declared.startsWith('sha256:') && declared !== a.configDigest) {
+      a.warnings.push(warning('W_CONFIG_DIGEST', `the image manifest names config ${declared}, but the config in the archive hashes to ${a.configDigest} (reported)`));
+    }
     return {
       source: { kind: 'docker-archive', format: 'docker-archive-oci', ref: description },
       repoTags: sel.refName ? [sel.refName] : [],
       config: a.config,
-      configDigest: sel.manifest.config.digest,
+      configDigest: declared.startsWith('sha256:') ? a.configDigest : declared,
       manifestDigest: sel.manifestDigest,
       layers: a.layers,
       warnings: a.warnings,
@@ -183,12 +194,13 @@ export async function joinArchive(contents: ArchiveContents, description: string
     concurrency: contents.concurrency,
     warnings,
   });
-  const cm = DIGEST_PATH_RE.exec(configPath!) ?? /^([a-f0-9]{64})\.json$/.exec(configPath!);
   return {
     source: { kind: 'docker-archive', format, ref: description },
     repoTags: entry.RepoTags ?? [],
     config: a.config,
-    configDigest: cm ? (cm.length === 3 ? `${cm[1]}:${cm[2]}` : `sha256:${cm[1]}`) : undefined,
+    // From the bytes, not the member name: kaniko and buildah name it `sha256:<hex>`, and a
+    // repeated member name means the last entry is the one read.
+    configDigest: a.configDigest,
     layers: a.layers,
     warnings: a.warnings,
   };
@@ -202,12 +214,15 @@ function chooseImage(manifest: DockerSaveManifest, want: string | undefined): Do
       hint: `choose one with --image: ${manifest.map(label).join('; ')}`,
     });
   }
+  const idPrefix = want.replace(/^sha256:/, '');
   const withLatest = want.includes(':') ? want : `${want}:latest`;
-  const hits = manifest.filter(
+  const exact = manifest.filter(
     (m) =>
-      (m.RepoTags ?? []).some((t) => t === want || t === withLatest || t.endsWith(`/${withLatest}`)) ||
-      m.Config.replace(/^blobs\/sha256\//, '').replace(/\.json$/, '').startsWith(want.replace(/^sha256:/, '')),
+      (m.RepoTags ?? []).some((t) => sameImageName(t, want)) ||
+      (/^[a-f0-9]{4,64}$/.test(idPrefix) && m.Config.replace(/^blobs\/sha256\//, '').replace(/^sha256:/, '').replace(/\.json$/, '').startsWith(idPrefix)),
   );
+  // Else a unique repository-suffix match (`app:1` for `ghcr.io/org/app:1`), as before.
+  const hits = exact.length > 0 ? exact : manifest.filter((m) => (m.RepoTags ?? []).some((t) => t.endsWith(`/${withLatest}`)));
   if (hits.length === 1) return hits[0]!;
   if (hits.length === 0) {
     throw new ImgsizeError('E_IMAGE_NOT_FOUND', `the archive has no image "${want}"`, { hint: `images here: ${manifest.map(label).join('; ')}` });

@@ -10,7 +10,7 @@ import type { Limits } from '../limits.js';
 import type { LoadOptions, Progress } from '../model.js';
 import { walkTarRegion } from '../tar/positional-walker.js';
 import { tarLimitsOf, type TarVisitor } from '../tar/types.js';
-import { sniffLayer } from '../codec.js';
+import { isUnsupportedCompression, sniffLayer, unsupportedCompression } from '../codec.js';
 import { jsonTooBig, LinkTable, type ArchiveContents, type OuterEntry } from './archive-join.js';
 
 const READ_CHUNK = 1 << 20;
@@ -56,6 +56,7 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
       if (kind === 'tar' || e.size === 0) {
         return { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts), compression: 'none', blobSize: e.size, positional: true };
       }
+      if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
       if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
       return { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size), kind, scanOpts), compression: kind, blobSize: e.size };
     },

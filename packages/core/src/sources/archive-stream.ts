@@ -10,7 +10,7 @@ import { limitError, ResourceMeter, type Limits } from '../limits.js';
 import type { BlobCompression, LayerScan, LoadOptions } from '../model.js';
 import { TarStreamWalker } from '../tar/stream-walker.js';
 import { tarLimitsOf, type ByteSink, type TarVisitor } from '../tar/types.js';
-import { decompressIterable, decompressOptionsOf, peek, sniff, sniffLayer } from '../codec.js';
+import { decompressIterable, decompressOptionsOf, isUnsupportedCompression, peek, sniff, sniffLayer, unsupportedCompression } from '../codec.js';
 import type { BlobScan } from './assemble.js';
 import { jsonTooBig, LinkTable, type ArchiveContents } from './archive-join.js';
 import { progressReporter } from './archive-seekable.js';
@@ -31,6 +31,8 @@ export async function readStream(
   if (kind === 'gzip' || kind === 'zstd') {
     input = decompressIterable(rest, kind, decompressOptionsOf(limits));
     inputCompression = kind;
+  } else if (isUnsupportedCompression(kind)) {
+    throw unsupportedCompression(kind, 'the input');
   } else if (kind !== 'tar') {
     throw new ImgsizeError('E_NOT_AN_ARCHIVE', head.length === 0 ? 'input is empty' : 'input is not a tar archive (nor a gzip/zstd-compressed one)', {
       hint: 'expected the output of `docker save`',
@@ -223,6 +225,8 @@ class BlobHandler {
       if (!this.keepJson) this.head = [];
       return this.feed(buf);
     }
+    // Not read, but named if the manifest points at it as a layer.
+    if (isUnsupportedCompression(kind)) this.store.scans.set(this.path, unsupportedCompression(kind, `layer ${this.path}`));
     this.mode = this.keepJson ? 'json' : 'skip';
     if (!this.keepJson) this.head = [];
   }

@@ -6,6 +6,7 @@
  * as go-containerregistry's `cache.Image` wraps an image), media-type and size warnings, and
  * the LoadedLayer records. Sources only say where manifest, config and blobs come from.
  */
+import { createHash } from 'node:crypto';
 import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../errors.js';
 import { parseImageConfig } from '../image-config.js';
 import { cachedBlobs, scanVariant, type LayerCache } from '../layer-cache.js';
@@ -72,13 +73,25 @@ export interface AssemblyInput {
   defaultCache?: LayerCache | undefined;
   /** Read manifest and config only: layers get no scan (registry `metadataOnly`). */
   metadataOnly?: boolean | undefined;
+  /**
+   * The blobs as stored are what a pull transfers (registries, OCI layouts), so an uncompressed
+   * layer's pull size is its blob size. Archives leave it unset: `docker push` compresses them.
+   */
+  storedAsPulled?: boolean | undefined;
   /** Warnings so far (source-level); layer warnings are appended. */
   warnings: ImgsizeWarning[];
+}
+
+/** Non-distributable ("foreign") layers: registries may not hold them; `urls` say where they live. */
+export function isForeignLayer(mediaType: string | undefined): boolean {
+  return mediaType !== undefined && (mediaType.includes('.foreign.') || mediaType.includes('nondistributable'));
 }
 
 /** The assembled parts of a LoadedImage (the source adds its SourceInfo, tags and digests). */
 export interface AssembledImage {
   config: ImageConfigInfo;
+  /** sha256 of the config bytes that were analysed. */
+  configDigest: string;
   layers: LoadedLayer[];
   warnings: ImgsizeWarning[];
   /** True when some layer was walked positionally. */
@@ -95,16 +108,25 @@ const MEDIA_TYPE_OF: Record<BlobCompression, string> = {
 export async function assembleImage(input: AssemblyInput): Promise<AssembledImage> {
   const { manifest, load, limits, warnings } = input;
   checkLayerCount(manifest.layers.length, limits, manifest.what);
-  const config = parseImageConfig(await input.config.read(), input.config.what, limits.maxMetadataFileBytes);
+  const configBytes = await input.config.read();
+  // The digest of the bytes analysed, whatever the member or descriptor is called.
+  const configDigest = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
+  const config = parseImageConfig(configBytes, input.config.what, limits.maxMetadataFileBytes);
   checkLayerCount(config.diffIds.length, limits, 'the image config');
   if (config.diffIds.length !== manifest.layers.length) {
     throw new ImgsizeError('E_BAD_MANIFEST', `${manifest.what} lists ${manifest.layers.length} layers but the config has ${config.diffIds.length} diff_ids`);
   }
   const descs: LayerDescriptor[] = manifest.layers.map((l, index) => ({ ...l, index, diffId: config.diffIds[index]! }));
-  const scans = input.metadataOnly ? new Map<string, BlobScan>() : await scanAll(input, descs);
+  const missingForeign = new Set<string>();
+  const scans = input.metadataOnly ? new Map<string, BlobScan>() : await scanAll(input, descs, missingForeign);
   const layers: LoadedLayer[] = descs.map((d) => {
     const b = scans.get(d.blob);
     const declared = compressionOfMediaType(d.mediaType);
+    if (!b && missingForeign.has(d.blob)) {
+      warnings.push(
+        warning('W_FOREIGN_LAYER', `${d.label}: a non-distributable (foreign) layer that the source does not hold; its contents are not counted`, d.index),
+      );
+    }
     if (!b) {
       // Metadata only: the descriptor is all there is.
       const compression: BlobCompression = declared === 'auto' ? 'gzip' : declared;
@@ -123,20 +145,20 @@ export async function assembleImage(input: AssemblyInput): Promise<AssembledImag
       digest: d.digest,
       mediaType: manifest.deriveMediaTypes ? MEDIA_TYPE_OF[b.compression] : d.mediaType,
       compression: b.compression,
-      compressedSize: b.compression === 'none' ? undefined : b.blobSize,
+      compressedSize: b.compression === 'none' && !input.storedAsPulled ? undefined : b.blobSize,
       scan: b.scan,
     };
   });
   if (input.metadataOnly) warnings.push(warning('W_METADATA_ONLY', 'metadata only: layer contents were not read; file-level numbers are empty'));
-  return { config, layers, warnings, positional: [...scans.values()].some((b) => b.positional === true) };
+  return { config, configDigest, layers, warnings, positional: [...scans.values()].some((b) => b.positional === true) };
 }
 
 /** Scans each distinct blob once, `concurrency` at a time, through the layer cache. */
-async function scanAll(input: AssemblyInput, descs: readonly LayerDescriptor[]): Promise<Map<string, BlobScan>> {
+async function scanAll(input: AssemblyInput, descs: readonly LayerDescriptor[], missingForeign: Set<string>): Promise<Map<string, BlobScan>> {
   const { load, limits } = input;
   const cache = load.layerCache ?? input.defaultCache;
   const variant = scanVariant(load.scan, limits);
-  const blobs = cache && variant !== undefined ? cachedBlobs(input.blobs, cache, variant) : input.blobs;
+  const blobs = cache && variant !== undefined ? cachedBlobs(input.blobs, cache, variant, input.warnings) : input.blobs;
   const unique = new Map<string, LayerDescriptor>();
   for (const d of descs) if (!unique.has(d.blob)) unique.set(d.blob, d);
   const todo = [...unique.values()];
@@ -152,9 +174,17 @@ async function scanAll(input: AssemblyInput, descs: readonly LayerDescriptor[]):
       const d = todo.shift();
       if (!d) return;
       throwIfAborted(signal);
-      const b = await blobs.scan(d, scanOpts, signal).catch((e: unknown) => {
+      let b: BlobScan;
+      try {
+        b = await blobs.scan(d, scanOpts, signal);
+      } catch (e) {
+        // A missing foreign layer is analysed around (and warned about), as `docker load` allows.
+        if (isForeignLayer(d.mediaType) && isImgsizeError(e, 'E_LAYER_MISSING')) {
+          missingForeign.add(d.blob);
+          continue;
+        }
         throw withContext(e, `layer ${d.index} (${d.label})`);
-      });
+      }
       out.set(d.blob, b);
     }
   };

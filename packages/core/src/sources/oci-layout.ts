@@ -170,6 +170,7 @@ async function loadLayout(dir: string, label: string, opts: OciLayoutOptions, lo
     load,
     limits,
     concurrency: Math.max(1, Math.min(opts.concurrency ?? 2, 8)),
+    storedAsPulled: true,
     warnings,
   });
   return {

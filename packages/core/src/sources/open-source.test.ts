@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSource, parseOciRef } from './open-source.js';
+import { checkPlatform, openSource, parseOciRef, podmanHost } from './open-source.js';
 
 describe('openSource', () => {
   let dir: string;
@@ -25,6 +25,36 @@ describe('openSource', () => {
     expect(openSource('docker-daemon:alpine:3')).toMatchObject({ kind: 'daemon', description: 'daemon image alpine:3' });
     // An image may well be called "daemon".
     expect(openSource('daemon:latest')).toMatchObject({ kind: 'daemon', description: 'daemon image daemon:latest' });
+  });
+
+  it('skopeo and syft prefixes: docker://, registry:, podman:, oci-archive:', () => {
+    expect(openSource('docker://ghcr.io/o/r:v1')).toMatchObject({ kind: 'registry', description: 'registry image ghcr.io/o/r:v1' });
+    expect(openSource('docker://alpine')).toMatchObject({ kind: 'registry', description: 'registry image docker.io/library/alpine:latest' });
+    expect(openSource('registry:ghcr.io/o/r:v1')).toMatchObject({ kind: 'registry', description: 'registry image ghcr.io/o/r:v1' });
+    expect(openSource('registry:alpine:3')).toMatchObject({ kind: 'registry', description: 'registry image docker.io/library/alpine:3' });
+    // `registry:2` is the registry image itself (a tag cannot hold / : @), not syft's prefix
+    expect(openSource('registry:2')).toMatchObject({ kind: 'daemon', description: 'daemon image registry:2' });
+    expect(openSource('podman:alpine:3')).toMatchObject({ kind: 'daemon', description: 'daemon image alpine:3' });
+    expect(openSource(`oci-archive:${dir}/image.tar`)).toMatchObject({ kind: 'docker-archive', description: `docker archive ${dir}/image.tar` });
+    expect(openSource(`oci-archive:${dir}/image.tar:v1`)).toMatchObject({ kind: 'docker-archive', description: `docker archive ${dir}/image.tar:v1` });
+    expect(() => openSource('podman:')).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+    expect(() => openSource('oci-archive:')).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+    expect(() => openSource('docker-daemon:alpine', { metadataOnly: true })).toThrow(expect.objectContaining({ code: 'E_USAGE', hint: 'use registry://alpine' }));
+  });
+
+  it('podman: finds Podman\'s socket as podman does', () => {
+    expect(podmanHost({ CONTAINER_HOST: 'unix:///x.sock' })).toBe('unix:///x.sock');
+    if (process.getuid?.() !== 0) expect(podmanHost({ XDG_RUNTIME_DIR: '/run/user/1000' })).toBe('unix:///run/user/1000/podman/podman.sock');
+    expect(podmanHost({})).toBe('unix:///run/podman/podman.sock');
+  });
+
+  it('checkPlatform: os/arch[/variant] or E_USAGE', () => {
+    expect(checkPlatform('linux/arm/v7')).toEqual({ os: 'linux', architecture: 'arm', variant: 'v7' });
+    expect(checkPlatform('linux/amd64')).toEqual({ os: 'linux', architecture: 'amd64' });
+    for (const bad of ['linux', 'linux/', '/amd64', 'linux/amd64/v8/x', 'linux amd64']) {
+      expect(() => checkPlatform(bad)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+      expect(() => openSource('alpine', { platform: bad })).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+    }
   });
 
   it('paths: - is stdin, files are archives, layout directories are layouts', () => {

@@ -76,6 +76,12 @@ const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_ERROR_BODY = 64 << 10;
 
+/**
+ * Where a request failed, for errors thrown while following redirects: a storage host that
+ * resets the connection must be named, not the registry that sent us there (issue 16).
+ */
+const failedAt = new WeakMap<object, URL>();
+
 interface OpenInit {
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
@@ -173,10 +179,10 @@ export class RegistryClient {
       } catch (e) {
         if (e instanceof ImgsizeError) throw this.scrubError(e.code === 'E_LIMIT' ? e : e.wrap(`reading ${what}`));
         if (isTransient(e)) {
-          await retries.wait((why) => this.error('E_NETWORK', `reading ${what}: ${describeNetworkError(e)}; ${why}`), undefined, signal);
+          await retries.wait((why) => this.error('E_NETWORK', `reading ${what}${this.viaRedirect(res)}: ${describeNetworkError(e)}; ${why}`), undefined, signal);
           continue;
         }
-        throw this.error('E_NETWORK', `reading ${what}: ${describeNetworkError(e)}`);
+        throw this.error('E_NETWORK', `reading ${what}${this.viaRedirect(res)}: ${describeNetworkError(e)}`);
       }
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
       if (DIGEST_RE.test(reference)) {
@@ -265,10 +271,11 @@ export class RegistryClient {
       // Every byte is here: a connection that then fails (a Content-Length that promised more) does
       // not matter, the digest decides. Asking again for `bytes=<size>-` would only earn a 416.
       if (received === desc.size && (failure === undefined || isTransient(failure))) break;
-      if (failure !== undefined && !isTransient(failure)) throw this.error('E_NETWORK', `downloading ${what}: ${describeNetworkError(failure)}`);
+      const from = this.viaRedirect(res);
+      if (failure !== undefined && !isTransient(failure)) throw this.error('E_NETWORK', `downloading ${what}${from}: ${describeNetworkError(failure)}`);
       // A reset, a stall, or a body that ended early: resume where we are.
       const why = failure !== undefined ? describeNetworkError(failure) : `the body ended after ${received} of ${desc.size} bytes`;
-      await retries.wait((w) => this.error('E_NETWORK', `downloading ${what}: ${why}; ${w}`), undefined, signal);
+      await retries.wait((w) => this.error('E_NETWORK', `downloading ${what}${from}: ${why}; ${w}`), undefined, signal);
     }
     const got = hash.digest('hex');
     if (got !== hex) {
@@ -288,11 +295,12 @@ export class RegistryClient {
         res = await this.follow(new URL(path, this.base), init.headers ?? {}, init.signal, init.what);
       } catch (e) {
         if (e instanceof ImgsizeError) throw this.scrubError(e);
+        const from = this.describeHost(typeof e === 'object' && e !== null ? failedAt.get(e) : undefined);
         if (isTransient(e)) {
-          await init.retries.wait((why) => this.error('E_NETWORK', `fetching ${init.what} from ${this.base}: ${describeNetworkError(e)}; ${why}`), undefined, init.signal);
+          await init.retries.wait((why) => this.error('E_NETWORK', `fetching ${init.what} from ${from}: ${describeNetworkError(e)}; ${why}`), undefined, init.signal);
           continue;
         }
-        throw this.error('E_NETWORK', `fetching ${init.what} from ${this.base}: ${describeNetworkError(e)}`);
+        throw this.error('E_NETWORK', `fetching ${init.what} from ${from}: ${describeNetworkError(e)}`);
       }
       const fromRegistry = res.url.origin === new URL(this.base).origin;
       if (res.status >= 200 && res.status < 300) return res;
@@ -323,7 +331,13 @@ export class RegistryClient {
     for (let hop = 0; ; hop++) {
       const h: Record<string, string> = { 'User-Agent': `imgsize/${VERSION}`, ...headers };
       if (this.authorization && current.origin === origin) h.Authorization = this.authorization;
-      const res = await httpRequest(current, { headers: h, signal, headersTimeoutMs: this.headersTimeoutMs, agents: this.agents });
+      let res: HttpResponse;
+      try {
+        res = await httpRequest(current, { headers: h, signal, headersTimeoutMs: this.headersTimeoutMs, agents: this.agents });
+      } catch (e) {
+        if (typeof e === 'object' && e !== null) failedAt.set(e, current);
+        throw e;
+      }
       const location = res.headers.location;
       if (!REDIRECT_STATUS.has(res.status) || !location) return res;
       discard(res);
@@ -338,6 +352,20 @@ export class RegistryClient {
       }
       current = next;
     }
+  }
+
+  /**
+   * Names the host a request went to: the registry, or a redirect target (scheme, host and port
+   * only: signed storage URLs never reach a message) and the registry that sent us there.
+   */
+  private describeHost(url: URL | undefined): string {
+    if (url === undefined || url.origin === new URL(this.base).origin) return this.base;
+    return `${url.protocol}//${url.host} (where ${this.base} redirected)`;
+  }
+
+  /** ` from <host>` for a response that came from a redirect target, else nothing. */
+  private viaRedirect(res: HttpResponse): string {
+    return res.url.origin === new URL(this.base).origin ? '' : ` from ${this.describeHost(res.url)}`;
   }
 
   private async errorDetail(res: HttpResponse): Promise<string> {

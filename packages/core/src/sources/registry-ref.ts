@@ -85,3 +85,23 @@ export function isLoopbackHost(registry: string): boolean {
   const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/**
+ * The name Docker stores for a reference (`test_image_1` → `docker.io/library/test_image_1:latest`),
+ * so `--image` matches however a tag is written; undefined for what is not a reference.
+ */
+export function normalizeImageName(name: string): string | undefined {
+  try {
+    const r = parseRegistryRef(name);
+    return `${r.registry}/${r.repository}${r.tag !== undefined ? `:${r.tag}` : ''}${r.digest !== undefined ? `@${r.digest}` : ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when two image names are the same once normalized as Docker does (exact text otherwise). */
+export function sameImageName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const na = normalizeImageName(a);
+  return na !== undefined && na === normalizeImageName(b);
+}

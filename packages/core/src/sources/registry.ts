@@ -12,7 +12,7 @@ import { chainLayerCaches, createLayerCache, type LayerCache } from '../layer-ca
 import { scanLayerStream, type LayerScanOptions } from '../layer-scan.js';
 import { limitError, resolveLimits } from '../limits.js';
 import type { ImageSource, LoadedImage, LoadOptions, Progress } from '../model.js';
-import { formatPlatform, looksLikeIndex, parsePlatform, selectFromIndex } from '../oci-index.js';
+import { formatPlatform, looksLikeIndex, parseImageManifest, parsePlatform, selectFromIndex } from '../oci-index.js';
 import { blobCompressionOf } from '../codec.js';
 import { warning, type ImgsizeWarning } from '../warnings.js';
 import { assembleImage, type BlobScan, type LayerBlobs } from './assemble.js';
@@ -64,7 +64,7 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
     }
     const schemaVersion = (doc as { schemaVersion?: unknown } | undefined)?.schemaVersion;
     if (schemaVersion === 1) {
-      throw new ImgsizeError('E_BAD_MANIFEST', `${name} is a Docker schema 1 manifest, which imgsize does not read`, {
+      throw new ImgsizeError('E_UNSUPPORTED', `${name} is a Docker schema 1 manifest, a format deprecated since Docker 1.10, which imgsize does not read`, {
         hint: 'push the image again with a current Docker or skopeo',
       });
     }
@@ -83,7 +83,7 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
       manifest = sel.manifest;
       manifestDigest = sel.manifestDigest;
     } else {
-      manifest = parseJsonDocument(ImageManifest, top.bytes, `manifest ${name}`, Math.max(client.maxManifestBytes, limits.maxMetadataFileBytes));
+      manifest = parseImageManifest(top.bytes, `manifest ${name}`, Math.max(client.maxManifestBytes, limits.maxMetadataFileBytes));
     }
     const warnings: ImgsizeWarning[] = [];
     const diskCache = opts.noCache ? undefined : (opts.cache ?? createLayerCache({ dir: opts.cacheDir, env: opts.env }));
@@ -118,6 +118,7 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
       load: { ...load, layerCache: cache },
       limits,
       concurrency: Math.max(1, Math.min(opts.concurrency ?? 3, 16)),
+      storedAsPulled: true,
       metadataOnly: opts.metadataOnly,
       warnings,
     });

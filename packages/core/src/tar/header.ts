@@ -46,12 +46,46 @@ export const BLOCK_SIZE = 512;
 /** How many bytes after the end-of-archive marker are checked for non-zero data. */
 export const TRAILING_CHECK_BYTES = 16 * 1024;
 
+/** Old GNU sparse files list 21 segments per extension block; this bounds a map at ~21M. */
+const MAX_SPARSE_EXTENSION_BLOCKS = 1_000_000;
+
+/** An octal (or GNU base-256) numeric field, or undefined when it is neither. */
+function gnuNumber(buf: Buffer, off: number, len: number): number | undefined {
+  if (buf[off]! & 0x80) {
+    let v = 0;
+    for (let i = 1; i < len; i++) v = v * 256 + buf[off + i]!;
+    return Number.isSafeInteger(v) ? v : undefined;
+  }
+  const t = buf.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  if (t === '') return 0;
+  if (!/^[0-7]+$/.test(t)) return undefined;
+  const v = parseInt(t, 8);
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** The GNU.sparse.* records that name and size a PAX sparse file (formats 0.0, 0.1 and 1.0). */
+function paxSparseOf(text: string): { name?: string | undefined; realSize?: number | undefined } {
+  const out: { name?: string | undefined; realSize?: number | undefined } = {};
+  for (const line of text.split('\n')) {
+    const m = /^\d+ GNU\.sparse\.(name|realsize|size)=(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'name') out.name = m[2];
+    else if (/^\d+$/.test(m[2]!) && Number.isSafeInteger(Number(m[2]))) out.realSize = Number(m[2]);
+  }
+  return out;
+}
+
+/** Name field (with its NUL) of the eStargz table-of-contents entry. */
+const ESTARGZ_TOC_NAME = Buffer.from('stargz.index.json\0', 'latin1');
+
 /** `TarHeaderState.block` results. */
 export const BLOCK_ENTRY = 1;
 export const BLOCK_META = 2;
 export const BLOCK_ZERO = 3;
 export const BLOCK_END = 4;
-export type BlockResult = typeof BLOCK_ENTRY | typeof BLOCK_META | typeof BLOCK_ZERO | typeof BLOCK_END;
+/** The block belonged to the entry being read (a GNU sparse extension block): nothing to do. */
+export const BLOCK_SKIP = 5;
+export type BlockResult = typeof BLOCK_ENTRY | typeof BLOCK_META | typeof BLOCK_ZERO | typeof BLOCK_END | typeof BLOCK_SKIP;
 
 /** Rounds a payload size up to the next block boundary. */
 export function padded(size: number): number {
@@ -227,6 +261,15 @@ export class TarHeaderState {
   #zeroAt = -1;
   #trailingChecked = 0;
   #trailingWarned = false;
+  /** PAX sparse attributes of the next entry. */
+  #paxSparse: { name?: string | undefined; realSize?: number | undefined } | undefined = undefined;
+  /** An old GNU sparse entry whose extension blocks are being read. */
+  #sparseEntry: TarEntryHeader | undefined = undefined;
+  #sparseBlocks = 0;
+  /** Bytes of the eStargz TOC name matched so far after the end marker. */
+  #tocMatched = 0;
+  /** True when an eStargz TOC entry follows the end marker (recognised, not warned about). */
+  estargzToc = false;
 
   constructor(limits: TarLimits = DEFAULT_TAR_LIMITS) {
     this.limits = limits;
@@ -244,6 +287,20 @@ export class TarHeaderState {
 
   /** Interprets the header block at `buf[off, off + 512)`, located at stream offset `at`. */
   block(buf: Buffer, off: number, at: number): BlockResult {
+    const pending = this.#sparseEntry;
+    if (pending !== undefined) {
+      // Old GNU sparse extension block: 21 map entries, then `isextended` at byte 504.
+      this.#sparseBlocks++;
+      if (buf[off + 504] !== 0) {
+        if (this.#sparseBlocks > MAX_SPARSE_EXTENSION_BLOCKS) {
+          throw new ImgsizeError('E_BAD_TAR', `tar header at offset ${at}: more than ${MAX_SPARSE_EXTENSION_BLOCKS} sparse extension blocks`);
+        }
+        return BLOCK_SKIP;
+      }
+      this.#sparseEntry = undefined;
+      this.entry = { ...pending, offset: at + BLOCK_SIZE };
+      return BLOCK_ENTRY;
+    }
     let h: HeaderFields;
     try {
       h = decodeHeaderBlock(buf, off, at, this.#pax?.path ?? this.#longName);
@@ -304,9 +361,27 @@ export class TarHeaderState {
       throw limitError('maxEntriesPerLayer', this.limits.maxEntries, `tar header at offset ${at}: more than ${this.limits.maxEntries} entries`);
     }
     const pax = this.#pax;
-    const name = pax?.path ?? this.#longName ?? h.path ?? '';
+    const sparse = this.#paxSparse;
+    let name = sparse?.name ?? pax?.path ?? this.#longName ?? h.path ?? '';
     let type = mapEntryType(h.type);
     if (pax?.size !== undefined) size = pax.size;
+    // Sparse files (GNU 'S', PAX GNU.sparse.*): the logical size, as Go's archive/tar reports it;
+    // the payload holds the data segments (and, for PAX 1.0, the map) only.
+    let dataSize: number | undefined;
+    let gnuExtended = false;
+    if (typeKey === 'S') {
+      type = 'file';
+      const real = gnuNumber(buf, off + 483, 12);
+      if (real === undefined) throw new ImgsizeError('E_BAD_TAR', `tar header at offset ${at}: invalid sparse real size field`);
+      dataSize = size;
+      size = real;
+      gnuExtended = buf[off + 482] !== 0;
+      // GNU headers have no ustar prefix: bytes 345.. hold times and the sparse map.
+      name = this.#pax?.path ?? this.#longName ?? buf.toString('utf8', off, off + 100).replace(/\0.*$/s, '');
+    } else if (sparse?.realSize !== undefined && type === 'file') {
+      dataSize = size;
+      size = sparse.realSize;
+    }
     if (type === 'file' && (typeKey === '0' || typeKey === '') && name.endsWith('/')) type = 'dir';
     if (type === 'dir' || type === 'hardlink') size = 0;
     let linkname: string | undefined;
@@ -328,10 +403,19 @@ export class TarHeaderState {
       }
     }
     this.#pax = undefined;
+    this.#paxSparse = undefined;
     this.#longName = undefined;
     this.#longLink = undefined;
     this.#pendingMetaAt = -1;
-    this.entry = { name, type, size, linkname, mode: h.mode ?? 0, offset: at + BLOCK_SIZE };
+    const entry: TarEntryHeader = { name, type, size, linkname, mode: h.mode ?? 0, offset: at + BLOCK_SIZE };
+    if (dataSize !== undefined) entry.dataSize = dataSize;
+    if (gnuExtended) {
+      this.#sparseEntry = entry;
+      this.#sparseBlocks = 0;
+      this.entry = undefined;
+      return BLOCK_SKIP;
+    }
+    this.entry = entry;
     return BLOCK_ENTRY;
   }
 
@@ -344,7 +428,11 @@ export class TarHeaderState {
         checkPaxRecords(payload, at);
         const text = payload.toString('utf8');
         checkPaxSize(text, at);
-        if (this.#metaKind === META_PAX) this.#pax = Pax.parse(text, this.#pax, false);
+        if (this.#metaKind === META_PAX) {
+          this.#pax = Pax.parse(text, this.#pax, false);
+          // node-tar's Pax keeps no GNU.sparse.* keys: read the ones that name and size the file.
+          if (text.includes('GNU.sparse.')) this.#paxSparse = paxSparseOf(text);
+        }
         else this.#global = Pax.parse(text, this.#global, true);
         break;
       }
@@ -369,7 +457,26 @@ export class TarHeaderState {
   trailing(buf: Buffer, start: number, end: number): number {
     const n = Math.min(end - start, TRAILING_CHECK_BYTES - this.#trailingChecked);
     if (n <= 0) return 0;
-    if (!this.#trailingWarned && !isZeroRange(buf, start, start + n)) {
+    const stop = start + n;
+    for (let i = start; i < stop && !this.#trailingWarned; ) {
+      if (this.#tocMatched === 0 && buf[i] === 0) {
+        i++;
+        continue;
+      }
+      // eStargz written losslessly (AppendTarLossLess) appends its TOC entry `stargz.index.json`
+      // after the original end marker (and its zero padding): a known layout, not garbage.
+      const rel = this.#trailingChecked + (i - start);
+      const k = Math.min(ESTARGZ_TOC_NAME.length - this.#tocMatched, stop - i);
+      const aligned = this.#tocMatched > 0 || rel % BLOCK_SIZE === 0;
+      if (aligned && buf.subarray(i, i + k).equals(ESTARGZ_TOC_NAME.subarray(this.#tocMatched, this.#tocMatched + k))) {
+        this.#tocMatched += k;
+        i += k;
+        if (this.#tocMatched === ESTARGZ_TOC_NAME.length) {
+          this.estargzToc = true;
+          this.#trailingWarned = true; // known: nothing more to check
+        }
+        continue;
+      }
       this.#trailingWarned = true;
       this.warnings.push(`ignoring non-zero data after the end-of-archive marker at offset ${this.tarBytes}`);
     }

@@ -192,7 +192,8 @@ export async function walkTarRegion(
       const h = state.entry!;
       const name = h.name;
       const payload = off;
-      const size = h.size;
+      // Framing follows the bytes stored (a sparse file's `size` is its logical size).
+      const size = h.dataSize ?? h.size;
       let wanted = visitor.entry(h);
       if (isThenable(wanted)) wanted = await wanted;
       throwIfAborted(signal);

@@ -199,8 +199,10 @@ export class TarStreamWalker implements ByteSink<TarWalkResult> {
             const h = this.#state.entry!;
             this.#entry = h;
             this.#payloadStart = this.#off;
-            this.#payloadEnd = this.#off + h.size;
-            this.#skipTo = this.#off + padded(h.size);
+            // Framing follows the bytes stored (a sparse file's `size` is its logical size).
+            const stored = h.dataSize ?? h.size;
+            this.#payloadEnd = this.#off + stored;
+            this.#skipTo = this.#off + padded(stored);
             if (this.#signal?.aborted) throw abortError(this.#signal);
             const wanted = this.#visitor.entry(h);
             if (isThenable(wanted)) {

@@ -12,8 +12,13 @@ export interface TarEntryHeader {
   /** Raw entry name as stored (after pax `path` / GNU `L` resolution); not cleaned. */
   name: string;
   type: TarEntryType;
-  /** Payload size in bytes as recorded in the header (pax `size` wins). */
+  /**
+   * File size in bytes as recorded in the header (pax `size` wins); for a GNU or PAX sparse file,
+   * its logical size (as Go's archive/tar and docker see it).
+   */
   size: number;
+  /** Bytes the entry's payload holds when they differ from `size` (sparse files: data and map). */
+  dataSize?: number | undefined;
   /** Link target for symlinks and hardlinks (pax `linkpath` / GNU `K` resolved). */
   linkname: string | undefined;
   mode: number;

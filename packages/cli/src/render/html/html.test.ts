@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FileList, Report } from '@imgsize/core';
-import { CLIENT_SCRIPT } from './client.js';
+import { CLIENT_SCRIPT } from './client-bundle.generated.js';
 import { buildAnalyzeTree, buildDiffTree, embedJson, renderAnalyzeHtml, type HtmlTree } from './index.js';
 import type { AnalyzeLeaf, DiffLeaf } from './tree.js';
 import { makeReport } from '../../../../../test/diff/make-report.js';
@@ -88,11 +88,13 @@ describe('the page is self-contained', () => {
     expect(html).toContain(`<script>${CLIENT_SCRIPT}</script>`);
   });
 
-  it('the client script is plain JS that parses, with no template syntax or closing tag inside', () => {
-    expect(CLIENT_SCRIPT).not.toContain('`');
-    expect(CLIENT_SCRIPT).not.toContain('${');
+  it('the client script is the bundle of client/*.ts: one IIFE that parses, with no closing tag or comment opener inside', () => {
     expect(CLIENT_SCRIPT).not.toMatch(/<\/script|<!--/i);
+    expect(CLIENT_SCRIPT).not.toMatch(/^\s*(import|export)\b/m);
     expect(() => new Function(CLIENT_SCRIPT)).not.toThrow();
+    // The shared escaping and instruction functions (format.ts) are bundled in, not copied.
+    expect(CLIENT_SCRIPT).toContain('#\\(nop\\)');
+    expect(CLIENT_SCRIPT).toMatch(/\\u202a-\\u202e|\u202a-\u202e/);
   });
 });
 
@@ -148,7 +150,8 @@ describe('buildAnalyzeTree', () => {
     expect(perLayer).toEqual(expected);
   });
 
-  it('a page for 400,000 files stays under 3 MB and renders in seconds', () => {
+  // Rendering time is a benchmark figure, not a unit-test assertion (noisy shared machines).
+  it('a page for 400,000 files stays under 3 MB and keeps every byte in its tree', () => {
     const entries: FileList['entries'] = [];
     let x = 12345;
     const rnd = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -157,11 +160,8 @@ describe('buildAnalyzeTree', () => {
       entries.push([`/usr/lib/pkg${i % 997}/sub${i % 13}/file-${i}.so`, size, size, i % 5 ? 'os-base' : 'ml-libs', i % 9]);
     }
     entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const started = performance.now();
     const html = renderAnalyzeHtml(minimalReport({ entries }));
-    const ms = performance.now() - started;
     expect(Buffer.byteLength(html)).toBeLessThan(3_000_000);
-    expect(ms).toBeLessThan(10_000);
     const t = dataOf(html).tree!;
     expect(treeSums(t).visible).toBe(entries.reduce((s, e) => s + e[2], 0));
     expect(t.threshold).toBeGreaterThan(0);

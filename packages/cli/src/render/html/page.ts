@@ -4,7 +4,8 @@
  * styles and forbids every fetch, so the page cannot make a network request even by accident.
  */
 import { createHash } from 'node:crypto';
-import { CLIENT_SCRIPT } from './client.js';
+import { safeText } from '../../format.js';
+import { CLIENT_SCRIPT } from './client-bundle.generated.js';
 import { PAGE_CSS } from './styles.js';
 
 /**
@@ -39,7 +40,10 @@ function patternDefs(): string {
   return `<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false"><defs>${defs}</defs></svg>`;
 }
 
-/** The complete document: `title` (plain text), `data` (embedded as JSON), the CSS and the script. */
+/**
+ * The complete document: `title` (plain text, control and bidi characters escaped like every
+ * other name; issue 16), `data` (embedded as JSON), the CSS and the bundled script (./client/).
+ */
 export function htmlDocument(title: string, data: unknown): string {
   const scriptHash = createHash('sha256').update(CLIENT_SCRIPT, 'utf8').digest('base64');
   const csp = [
@@ -61,7 +65,7 @@ export function htmlDocument(title: string, data: unknown): string {
     '<meta name="referrer" content="no-referrer">',
     '<meta name="generator" content="imgsize">',
     '<link rel="icon" href="data:,">',
-    `<title>${escapeHtml(title)}</title>`,
+    `<title>${escapeHtml(safeText(title))}</title>`,
     `<style>${PAGE_CSS}</style>`,
     '</head>',
     '<body>',
