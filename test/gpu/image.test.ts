@@ -192,6 +192,7 @@ describe('renderers', () => {
     expect(h.code).toBe(0);
     const page = await (await import('node:fs/promises')).readFile(html, 'utf8');
     expect(page).toMatch(/"gpu":\{"files":3/);
+    expect(page).toContain('GPU kernel bytes per architecture');
     const bad = await runCliInProcess(['analyze', plain, '--gpu', 'sm_80,none']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/E_USAGE/);
