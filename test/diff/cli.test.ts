@@ -68,7 +68,7 @@ describe.runIf(ready)('imgsize CLI: stdout carries only the report', () => {
     const report = ReportSchema.parse(JSON.parse(r.stdout));
     expect(report.files!.entries.reduce((s, e) => s + e[1], 0)).toBe(report.summary.contentBytes);
     expect(report.files!.entries.reduce((s, e) => s + e[2], 0)).toBe(report.summary.visibleBytes);
-    expect(r.stdout).toContain('\n      ["/bin/[",1075464,1075464,"os-base",0],\n');
+    expect(r.stdout).toContain('\n      ["/bin/[",1075464,1075464,"base-image",0],\n');
   });
 });
 

@@ -57,6 +57,7 @@ describe('Limits', () => {
       'maxPathDepth',
       'maxTarMetaRecordBytes',
       'maxMetadataFileBytes',
+      'maxPackageDatabaseBytes',
       'maxMetadataBytesTotal',
       'maxLayers',
       'maxManifestBytes',

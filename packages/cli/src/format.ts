@@ -117,3 +117,24 @@ export function stringifyReport(report: { files?: { entries: unknown[] } | undef
   const body = rows.length === 0 ? '[]' : `[\n${rows.map((r) => `      ${JSON.stringify(r)}`).join(',\n')}\n    ]`;
   return `${text.replace(`"${token}"`, () => body)}\n`;
 }
+
+/** `Dockerfile:12` (or `Dockerfile:3 (base image)`) for a finding located with --dockerfile; '' otherwise. */
+export function dockerfileLabel(loc: { path: string; line: number; base: boolean } | undefined): string {
+  if (!loc) return '';
+  const name = loc.path.split(/[\\/]/).pop() || loc.path;
+  return `${name}:${loc.line}${loc.base ? ' (base image)' : ''}`;
+}
+
+/** The OS of a report in one phrase (`Alpine Linux v3.11`, else `alpine 3.11.5`), or undefined. */
+export function describeOs(os: { id: string; versionId?: string | undefined; prettyName?: string | undefined } | undefined): string | undefined {
+  if (!os) return undefined;
+  return os.prettyName ?? `${os.id}${os.versionId ? ` ${os.versionId}` : ''}`;
+}
+
+/** The base image of a report in one phrase: its layers and how they were identified. */
+export function describeBaseImage(b: { layers: number; method: string; guessed: boolean; name?: string | undefined } | undefined): string | undefined {
+  if (!b) return undefined;
+  const layers = `${b.layers} layer${b.layers === 1 ? '' : 's'}`;
+  const how = { option: '--base', dockerfile: 'Dockerfile FROM', annotation: 'OCI annotation', 'first-layer-guess': 'guess' }[b.method] ?? b.method;
+  return `${b.name ? `${b.name}: ` : ''}${layers}${b.guessed ? ' (the first layer, a guess)' : ` (${how})`}`;
+}

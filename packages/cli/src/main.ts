@@ -6,11 +6,12 @@ import { VERSION } from '@imgsize/core';
 import { closest } from './args.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { diffCommand } from './commands/diff.js';
+import { fixCommand } from './commands/fix.js';
 import { versionCommand } from './commands/version.js';
 import type { Command, CommandIO } from './commands/command.js';
 import { EXIT_INPUT, EXIT_OK, reportError } from './cli-error.js';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, diffCommand, versionCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, diffCommand, fixCommand, versionCommand];
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

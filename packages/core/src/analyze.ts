@@ -14,6 +14,9 @@ import { GPU_INVENTORY } from './gpu/plugin.js';
 import { parseGpuTarget, type GpuTarget } from './gpu/gpu-names.js';
 import { buildGpuReport, gpuFindingRules } from './gpu/report.js';
 import { attribute, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
+import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
+import type { SqlJsStatic } from 'sql.js';
+import type { BaseImageHint } from './attribution/base-image.js';
 import { fileListOf } from './file-list.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
 
@@ -48,6 +51,14 @@ export interface AnalyzeOptions {
    * adds the finding for kernels only other GPUs use, or for the CUDA stack of a CPU deployment.
    */
   gpu?: GpuTarget | string | undefined;
+  /** The loaded sql.js module for rpmdb.sqlite (analyzeImage loads it when the image has one; see `loadSqlite`). */
+  sqlite?: SqlJsStatic | undefined;
+  /**
+   * The base image (`--base IMAGE`): any source, whose diffIDs are matched as a prefix of this
+   * image's; or the diffIDs themselves (e.g. from a Dockerfile's final FROM). Its layers become the
+   * `base-image` category; default: annotations, else the first layer (a guess).
+   */
+  base?: ImageSource | BaseImageHint | ((image: LoadedImage) => BaseImageHint | undefined) | undefined;
 }
 
 /** Default scan plugins: the compression sampler and the GPU fatbin inventory. */
@@ -64,13 +75,33 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
     layerCache: options.layerCache,
   });
   options.onProgress?.({ phase: 'analyze', bytes: 0 });
-  return buildReport(image, options);
+  // sql.js (WebAssembly) starts in ~0.5 s: only for images that have an rpmdb.sqlite.
+  const sqlite = options.sqlite ?? (hasRpmSqlite(image) ? await loadSqlite() : undefined);
+  const base =
+    typeof options.base === 'function' ? options.base(image) : options.base && 'load' in options.base ? await loadBaseHint(options.base, options) : options.base;
+  return buildReport(image, { ...options, sqlite, base });
+}
+
+/** Loads a base image for its diffIDs only (no capture, no sampling). */
+async function loadBaseHint(source: ImageSource, options: AnalyzeOptions): Promise<BaseImageHint> {
+  const b = await source.load({ signal: options.signal, limits: options.limits, scan: { capture: () => false, plugins: [] } });
+  return {
+    diffIds: b.layers.map((l) => l.diffId),
+    name: b.repoTags[0] ?? b.source.ref,
+    ...(b.manifestDigest !== undefined && { digest: b.manifestDigest }),
+    method: 'option',
+  };
+}
+
+/** True when some layer captured an rpmdb.sqlite (reading it needs sql.js). */
+export function hasRpmSqlite(image: LoadedImage): boolean {
+  return image.layers.some((l) => l.scan?.captured.some((c) => c.path.endsWith('/rpmdb.sqlite')));
 }
 
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'gpu'> = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'gpu'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
   const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
@@ -87,6 +118,8 @@ export function buildReport(
     rules: options.rules,
     historyMapping: mapping,
     extraFindingRules: gpuFindingRules(gpuTarget),
+    sqlite: options.sqlite,
+    baseImage: options.base,
   });
   const gpu = buildGpuReport(attribution.analyzed, gpuTarget);
   layers.forEach((l, i) => {
@@ -113,6 +146,7 @@ export function buildReport(
       repoTags: image.repoTags,
       os: cfg.os,
       architecture: cfg.architecture,
+      ...(attribution.osRelease && { osRelease: attribution.osRelease }),
       ...(cfg.variant !== undefined && { variant: cfg.variant }),
       ...(cfg.created !== undefined && { created: cfg.created }),
       ...(image.configDigest !== undefined && { configDigest: image.configDigest }),
@@ -177,6 +211,7 @@ export function buildReport(
       inefficientFiles: dive.inefficientFiles.slice(0, maxDive),
     },
     categories: attribution.categories,
+    baseImage: attribution.baseImage,
     packages: attribution.packages,
     findings: attribution.findings,
     ...(gpu && { gpu }),

@@ -26,6 +26,9 @@ export const ERROR_CODES = [
   'E_BAD_CONFIG', // a config, rules, budgets or report file is invalid
   'E_UNSUPPORTED', // a format imgsize recognises but does not read (xz/bzip2, schema1 manifests, OCI artifacts)
   'E_ABORTED', // the caller's AbortSignal fired
+  'E_DOCKERFILE_SYNTAX', // the Dockerfile does not parse (the builder would refuse it)
+  'E_DOCKERFILE_MISMATCH', // the Dockerfile does not belong to the image (most instructions unmatched)
+  'E_BUILD_FAILED', // an engine build (fix --verify) failed
   'E_INTERNAL', // a bug in imgsize
 ] as const;
 

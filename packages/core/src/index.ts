@@ -21,6 +21,8 @@ export {
   type PackageReport,
   type PackagesReport,
   type Finding,
+  type DockerfileLocation,
+  DockerfileLocationSchema,
   type PullReport,
   type DirectoryReport,
   FileListSchema,
@@ -86,6 +88,11 @@ export { parseDiveCi, DIVE_CI_DEFAULTS } from './budgets/dive-ci.js';
 export { evaluateBudgets, type EvaluateBudgetsOptions } from './budgets/evaluate.js';
 export { checkBudgetCategoryIds } from './budgets/category-ids.js';
 export { loadCategoryRules, DEFAULT_CATEGORY_RULES, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
+export { parseDockerfile, locationLabel, type ParsedDockerfile, type DockerfileInstruction, type DockerfileStage, type DockerfileFlag, type ParseDockerfileOptions } from './dockerfile/parse.js';
+export { mapHistoryToDockerfile, MAPPING_WARNING_CODES, type DockerfileMapping, type HistoryLocation, type MappingWarning, type MappingWarningCode } from './dockerfile/map-history.js';
+export { planFix, type FixPlan, type FixHunk, type FindingPlacement, type PlanFixInput } from './dockerfile/patch.js';
+export { locateFindings, dockerfileBaseHint, type LocatedReport } from './dockerfile/locate.js';
+export { verifyFix, pingEngine, parseDockerIgnore, type VerifyOptions, type VerifyResult, type VerifiedHunk, type DockerIgnore } from './dockerfile/verify.js';
 export { parseGpuTarget, gpuNames, GPU_ARCHS, type GpuTarget } from './gpu/gpu-names.js';
 export { inspectElfAt, ElfStreamInspector, type ElfGpuInventory, type FatbinSectionInfo, type GpuInspectOptions } from './gpu/inventory.js';
 export { GPU_WARNING_CODES, type FatbinEntry, type FatbinKind, type GpuProblem, type GpuWarningCode, type ReadAt } from './gpu/fatbin.js';

@@ -28,8 +28,8 @@ import { warning, WARNING_CODES, type ImgsizeWarning } from './warnings.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize; 3: integrity) */
-export const LAYER_CACHE_VERSION = 3;
+/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize; 3: integrity; 4: apk, rpm, npm and os-release captured) */
+export const LAYER_CACHE_VERSION = 4;
 const KEY_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const MAX_ENTRY_FILE = 1 << 30;
 

@@ -14,7 +14,7 @@ import { ImgsizeError } from './errors.js';
 import { DEFAULT_LIMITS, ResourceMeter, type Limits } from './limits.js';
 import { tarLimitsOf } from './tar/types.js';
 import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
-import { isMetadataPath } from './metadata-paths.js';
+import { captureLimitOf, isMetadataPath, isRpmDatabasePath } from './metadata-paths.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
 
 /** Positional reads of one file's payload (fast path only): up to `length` bytes at `offset`. */
@@ -102,7 +102,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
 } {
   const capture = options.capture ?? isMetadataPath;
   const meter = options.meter ?? new ResourceMeter({ ...DEFAULT_LIMITS });
-  const maxCapture = options.maxCaptureBytes ?? meter.limits.maxMetadataFileBytes;
+  const maxCaptureOf = (path: string): number => options.maxCaptureBytes ?? captureLimitOf(path, meter.limits);
   const maxCaptureTotal = options.maxCaptureTotal ?? Infinity;
   const plugins = (options.plugins ?? []).map((make) => make());
   const entries: ScannedEntry[] = [];
@@ -147,7 +147,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         return null;
       }
       if (capture(entry.path, h.size)) {
-        const keep = Math.min(h.size, maxCapture);
+        const keep = Math.min(h.size, maxCaptureOf(entry.path));
         if (capturedTotal + keep > maxCaptureTotal) {
           warnings.push(warning('W_CAPTURE_SKIPPED', `metadata file ${JSON.stringify(`/${entry.path}`)} not read: over the per-layer capture limit (maxCaptureTotal = ${maxCaptureTotal})`));
         } else if (!meter.reserveMetadata(keep)) {
@@ -164,7 +164,10 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
             },
             end() {
               captured.push({ path: entry.path, content: buf, truncated: keep < h.size });
-              if (keep < h.size) warnings.push(warning('W_CAPTURE_TRUNCATED', `metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit maxMetadataFileBytes)`));
+              if (keep < h.size) {
+                const limit = options.maxCaptureBytes !== undefined ? 'maxCaptureBytes' : isRpmDatabasePath(entry.path) ? 'maxPackageDatabaseBytes' : 'maxMetadataFileBytes';
+                warnings.push(warning('W_CAPTURE_TRUNCATED', `metadata file ${JSON.stringify(`/${entry.path}`)} truncated to ${keep} of ${h.size} bytes (limit ${limit})`));
+              }
             },
           });
         }

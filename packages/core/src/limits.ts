@@ -32,6 +32,12 @@ export interface Limits {
    */
   maxMetadataFileBytes: number;
   /**
+   * Max bytes captured of one rpm database file (`rpmdb.sqlite`, `Packages.db`, BerkeleyDB
+   * `Packages`): they run to tens of MB (UBI 8 ≈ 20 MB, a full CentOS 7 ≈ 100 MB). A longer one is
+   * kept truncated, with a warning; all captures still count against `maxMetadataBytesTotal`.
+   */
+  maxPackageDatabaseBytes: number;
+  /**
    * Max bytes of metadata kept in memory at once by one load: captured package-metadata files
    * across all layers, plus JSON documents buffered from an archive stream.
    */
@@ -55,6 +61,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPathDepth: 1024,
   maxTarMetaRecordBytes: 1 << 20,
   maxMetadataFileBytes: 32 << 20,
+  maxPackageDatabaseBytes: 256 << 20,
   maxMetadataBytesTotal: 512 << 20,
   maxLayers: 1000,
   maxManifestBytes: 4 << 20,

@@ -121,6 +121,8 @@ export interface LoadedImage {
   configDigest?: string | undefined;
   manifestDigest?: string | undefined;
   layers: LoadedLayer[];
+  /** Manifest annotations, when the source has them (`org.opencontainers.image.base.name/digest` name the base image). */
+  annotations?: Record<string, string> | undefined;
   warnings: ImgsizeWarning[];
 }
 

@@ -14,6 +14,9 @@ export const REPORT_SCHEMA_VERSION = 2;
 const Bytes = z.number().int().nonnegative();
 const Count = z.number().int().nonnegative();
 
+/** Package managers whose records imgsize reads. */
+export const PACKAGE_MANAGERS = ['dpkg', 'pip', 'conda', 'apk', 'rpm', 'npm'] as const;
+
 export const SourceInfoSchema = z.object({
   kind: z.enum(['docker-archive', 'oci-layout', 'registry', 'daemon', 'report']),
   format: z.enum(['docker-archive-legacy', 'docker-archive-oci', 'oci-layout', 'registry', 'daemon']),
@@ -29,6 +32,18 @@ export const ImageInfoSchema = z.object({
   repoTags: z.array(z.string()),
   os: z.string(),
   architecture: z.string(),
+  /** The distribution, from the final filesystem's os-release(5). */
+  osRelease: z
+    .object({
+      /** ID (`debian`, `alpine`, `rhel`, `sles`…). */
+      id: z.string(),
+      versionId: z.string().optional(),
+      name: z.string().optional(),
+      prettyName: z.string().optional(),
+      /** The file it was read from. */
+      path: z.string(),
+    })
+    .optional(),
   variant: z.string().optional(),
   created: z.string().optional(),
   configDigest: z.string().optional(),
@@ -149,13 +164,22 @@ export const CategorySchema = z.object({
 });
 
 export const PackageSchema = z.object({
-  manager: z.enum(['dpkg', 'pip', 'conda']),
+  manager: z.enum(PACKAGE_MANAGERS),
   name: z.string(),
+  /** rpm: `[epoch:]version-release`. */
   version: z.string().optional(),
   /** Layer whose package database first lists it. */
   layer: Count.nullable(),
-  /** Where the package database lives (site-packages dir, conda prefix, /). */
+  /** Where the package database lives (site-packages dir, conda prefix, /); npm: the package directory. */
   location: z.string().optional(),
+  /**
+   * The package's own size record, bytes: rpm's SIZE tag, apk's `I:`, dpkg's Installed-Size × 1024.
+   * Not the bytes on disk: rpm counts symlink targets (or not) and hardlinks once, apk rounds each
+   * file up to 4 KiB, dpkg's is an estimate in KiB.
+   */
+  sizeTag: Bytes.optional(),
+  /** npm: a devDependency (by the project's lock file, else its package.json). */
+  dev: z.boolean().optional(),
   /** Visible regular-file bytes of the files it owns. */
   visibleBytes: Bytes,
   files: Count,
@@ -170,6 +194,16 @@ export const PackagesSchema = z.object({
   unownedFiles: Count,
   /** Per manager: how many packages, and their visible bytes. */
   managers: z.record(z.string(), z.object({ packages: Count, visibleBytes: Bytes })),
+});
+
+/** A Dockerfile instruction: file, stage, first and last line (1-based). `base` when the bytes come from the base image (the FROM line). */
+export const DockerfileLocationSchema = z.object({
+  path: z.string(),
+  line: Count,
+  endLine: Count,
+  stage: z.number().int(),
+  keyword: z.string(),
+  base: z.boolean(),
 });
 
 export const FindingSchema = z.object({
@@ -191,6 +225,10 @@ export const FindingSchema = z.object({
   note: z.string().optional(),
   /** False for informational findings or bytes already counted by an earlier finding. */
   countedInSavings: z.boolean(),
+  /** The finding's bytes per layer that shipped them (uncompressed and compressed), largest first. */
+  layerBytes: z.array(z.object({ layer: Count, bytes: Bytes, compressedBytes: Bytes })).optional(),
+  /** Where in the Dockerfile the bytes come from (`analyze --dockerfile`): the instruction of the main layer. */
+  dockerfile: DockerfileLocationSchema.optional(),
 });
 
 export const PullSchema = z.object({
@@ -228,6 +266,22 @@ export const FileListSchema = z.object({
   entries: z.array(z.union([FileRowSchema, LegacyFileRowSchema])),
 });
 
+/** The base image: its layers are the `base-image` category. */
+export const BaseImageSchema = z.object({
+  /** Layers 0 … layers-1 are the base image's. */
+  layers: Count,
+  /**
+   * How they were identified: `option` (`--base IMAGE`, diffIDs matched), `dockerfile` (the final
+   * FROM), `annotation` (OCI base-image annotations name it; layers assumed), `first-layer-guess`.
+   */
+  method: z.enum(['option', 'dockerfile', 'annotation', 'first-layer-guess']),
+  /** True when `layers` is assumed (the first layer), not matched. */
+  guessed: z.boolean(),
+  name: z.string().optional(),
+  digest: z.string().optional(),
+  note: z.string().optional(),
+});
+
 /** A recoverable oddity: a stable code (warnings.ts WARNING_CODES), one message, and the layer it is about. */
 export const WarningSchema = z.object({
   code: z.enum(WARNING_CODES),
@@ -246,6 +300,7 @@ export const ReportSchema = z.object({
   waste: WasteSchema,
   dive: DiveSchema,
   categories: z.array(CategorySchema).optional(),
+  baseImage: BaseImageSchema.optional(),
   packages: PackagesSchema.optional(),
   findings: z.array(FindingSchema).optional(),
   /** CUDA fat binaries by architecture, torch build variant, GPU target (gpu/schema.ts). */
@@ -268,8 +323,10 @@ export type WastedPath = z.infer<typeof WastedPathSchema>;
 export type DiveReport = z.infer<typeof DiveSchema>;
 export type CategoryReport = z.infer<typeof CategorySchema>;
 export type PackageReport = z.infer<typeof PackageSchema>;
+export type BaseImageReport = z.infer<typeof BaseImageSchema>;
 export type PackagesReport = z.infer<typeof PackagesSchema>;
 export type Finding = z.infer<typeof FindingSchema>;
+export type DockerfileLocation = z.infer<typeof DockerfileLocationSchema>;
 export type PullReport = z.infer<typeof PullSchema>;
 export type DirectoryReport = z.infer<typeof DirectorySchema>;
 export type FileList = z.infer<typeof FileListSchema>;

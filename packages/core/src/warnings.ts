@@ -23,8 +23,16 @@ export const WARNING_CODES = [
   'W_SPARSE', // a layer holds sparse files: sizes are logical; the stored bytes are given
   'W_CONFIG_DIGEST', // the manifest's config digest differs from the config bytes analysed
   'W_FOREIGN_LAYER', // a non-distributable (foreign) layer is not in the source; analysed without it
+  'W_RPMDB', // an rpm database (sqlite, BerkeleyDB, ndb) or one of its headers is malformed; the message ends with the reader's code (E_RPMDB_BDB, …)
+  'W_APK_DB', // lib/apk/db/installed has stanzas without a name or version
+  'W_NPM_PACKAGE', // a package.json / lock file in node_modules is not valid JSON
+  'W_PKGDB_LIMIT', // a package database holds more packages than one reader accepts (50,000)
+  'W_BASE_IMAGE', // the --base / Dockerfile base image matches this image's layers only in part
   'W_CACHE_CORRUPT', // a layer cache entry failed its integrity check; the layer was scanned again
   'W_SOURCE_FALLBACK', // the image was read from another source than the name first points at (engine → registry)
+  'W_DF_UNMATCHED_ENTRY', // --dockerfile: a history entry matches no instruction of the Dockerfile
+  'W_DF_AMBIGUOUS_ENTRY', // --dockerfile: a history entry could be either of two instructions; not attributed
+  'W_DF_UNMATCHED_INSTRUCTION', // --dockerfile: an instruction matches no history entry
   // GPU inventory (gpu/fatbin.ts GPU_WARNING_CODES): a malformed fatbin never fails the analysis.
   'W_ELF_MALFORMED', // an ELF file's header or section table is unusable
   'W_FATBIN_MALFORMED', // bad fatbin container magic/version or entry header

@@ -1,5 +1,5 @@
 /** `imgsize analyze <source>`: parse options → core analyzeImage (or a saved report) → render. */
-import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, parseBudgets, parseGpuTarget, type BudgetResult, type Report } from '@imgsize/core';
+import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, locateFindings, parseBudgets, parseGpuTarget, type BudgetResult, type Report } from '@imgsize/core';
 import { renderAnalyzeTerminal } from '../render/terminal.js';
 import { renderBudgetsTerminal } from '../render/budget.js';
 import { renderAnalyzeMarkdown } from '../render/markdown.js';
@@ -9,6 +9,7 @@ import { stringifyReport } from '../format.js';
 import { createStyle } from '../style.js';
 import { limitsFrom, SOURCE_HELP, SOURCE_OPTIONS, sourceOptionsFrom } from '../source-options.js';
 import { defineCommand, type CommandContext } from './command.js';
+import { readDockerfileOption } from './fix.js';
 import { loadReportInput, OUTPUT_OPTIONS, outputTargets, parseBandwidthOption, parseTop, readTextFile, writeOutput, type OutputTarget } from './shared.js';
 
 export const analyzeCommand = defineCommand({
@@ -28,6 +29,8 @@ which is re-rendered in the formats asked for.`,
     'include-files': { type: 'boolean', help: "add per-path data to the JSON report, for a later 'imgsize diff'" },
     budget: { type: 'string', arg: '<file>', help: "check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):\nexit 1 when a rule fails" },
     baseline: { type: 'string', arg: '<report>', help: "saved report (or image) the budget's regression rules compare to" },
+    dockerfile: { type: 'string', arg: '<file>', help: 'the Dockerfile the image was built from: every finding points at Dockerfile:LINE' },
+    base: { type: 'string', arg: '<image>', help: "the base image (any source): the layers it shares with this image\nare the 'base-image' category (default: the first layer, a guess)" },
     ...SOURCE_OPTIONS,
   },
   footer: SOURCE_HELP,
@@ -42,17 +45,19 @@ which is re-rendered in the formats asked for.`,
     const baselineRef = values.baseline;
     if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
     if (baselineRef === '-' && ref === '-') throw new UsageError("the source and --baseline cannot both be '-' (stdin)");
+    if (values.base === '-') throw new UsageError("--base cannot read stdin: name an image source");
     const wantsHtml = targets.some((t) => t.format === 'html');
     if (wantsHtml && values['metadata-only']) {
       throw new UsageError('--html draws the image’s files, which --metadata-only does not read: drop one of them');
     }
 
-    // Budgets, rules and baseline first: a bad file should fail before a long analysis.
+    // Budgets, rules, baseline and Dockerfile first: a bad file should fail before a long analysis.
+    const dockerfile = values.dockerfile === undefined ? undefined : await readDockerfileOption(values.dockerfile);
     const rules = values.rules === undefined ? undefined : loadCategoryRules(await readTextFile(values.rules, 'category rules'));
     const customIds = (rules ?? []).map((r) => r.category);
     const budgets = budgetPath === undefined ? undefined : parseBudgets(await readTextFile(budgetPath, 'budgets'), budgetPath);
     if (budgets) checkBudgetCategoryIds(budgets.budgets, customIds, budgetPath);
-    const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '']);
+    const sourceOptions = await sourceOptionsFrom(values, ctx, [ref, baselineRef ?? '', values.base ?? '']);
     const baseline = baselineRef === undefined ? undefined : await loadReportInput(baselineRef, ctx, { bandwidth, includeFiles: false, label: 'baseline', sourceOptions });
 
     const input = await loadReportInput(ref, ctx, {
@@ -64,8 +69,10 @@ which is re-rendered in the formats asked for.`,
       rules,
       limits: limitsFrom(values),
       gpu,
+      base: values.base,
+      dockerfile,
     });
-    let report: Report = input.report;
+    let report: Report = dockerfile ? locateFindings(input.report, dockerfile.text, dockerfile.path).report : input.report;
     let result: BudgetResult | undefined;
     if (budgets) {
       result = evaluateBudgets(report, budgets.budgets, baseline?.report, { source: budgetPath, warnings: budgets.warnings, categoryIds: customIds });

@@ -6,11 +6,13 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import {
   analyzeImage,
+  dockerfileBaseHint,
   ImgsizeError,
   looksLikeJson,
   openSource,
   parseSavedReport,
   type ImageSource,
+  type LoadedImage,
   type LayerCache,
   type CategoryRule,
   type GpuTarget,
@@ -136,6 +138,10 @@ export interface ReportInputOptions {
   gpu?: GpuTarget | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
+  /** The base image (--base): any source; its diffIDs mark the base-image layers. */
+  base?: string | undefined;
+  /** Without --base: the Dockerfile (--dockerfile) whose FROM names the base image's layers. */
+  dockerfile?: { text: string; path: string } | undefined;
 }
 
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
@@ -168,6 +174,9 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       limits: o.limits,
       includeFiles: o.includeFiles,
       gpu: o.gpu,
+      ...(o.base !== undefined
+        ? { base: openInput(o.base, ctx, o.sourceOptions) }
+        : o.dockerfile !== undefined && { base: (img: LoadedImage) => dockerfileBaseHint(img, o.dockerfile!.text, o.dockerfile!.path) }),
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {

@@ -5,7 +5,7 @@
  * until it fits, and as a last resort the text is cut and closed cleanly. Pure: data in, text out.
  */
 import { formatWarning, type BudgetResult, type DiffReport, type MetricDelta, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
+import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, formatBytes, formatCount, formatDelta, formatPercent, formatSeconds, safeText, shortDigest, truncate } from '../format.js';
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { filesLine, formatBandwidth, moreFindingsLine } from './terminal.js';
@@ -163,6 +163,10 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     rows.push(['Potential savings', `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed`]);
   }
   rows.push(['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}`]);
+  const os = describeOs(r.image.osRelease);
+  if (os) rows.push(['OS', mdText(os)]);
+  const base = describeBaseImage(r.baseImage);
+  if (base) rows.push(['Base image', mdText(base)]);
   rows.push(['Files', filesLine(r).replace(/, [\d,]+ entries$/, '')]);
   rows.push(['dive efficiency', `${formatPercent(r.dive.efficiency, 2)} (dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)})`]);
   out.push(table(['', ''], ['l', 'r'], rows));
@@ -175,7 +179,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     const overview = table(
       ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers'],
       ['l', 'l', 'r', 'r', 'l'],
-      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), formatBytes(f.compressedBytes), f.layers.map((l) => `#${l}`).join(', ')]),
+      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), formatBytes(f.compressedBytes), `${f.dockerfile ? `${mdCode(dockerfileLabel(f.dockerfile), 60)} ` : ''}${f.layers.map((l) => `#${l}`).join(', ')}`]),
     );
     // Each fix whole, as a code block (issue 11: cutting at the first line inverted the advice).
     const fixes = list.map((f, i) => `**${i + 1}. ${mdText(truncate(f.title, 100))}**${f.countedInSavings ? '' : ' _(not counted in savings)_'}\n\n${codeFence(f.fix)}${f.note ? `\n\n${mdText(truncate(f.note, 400))}` : ''}`);

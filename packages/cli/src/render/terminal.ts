@@ -3,7 +3,7 @@
  * whether it is compressed; uncompressed is the default and is labelled in the summary.
  */
 import { formatWarning, type Finding, type Report } from '@imgsize/core';
-import { cleanInstruction, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
+import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, formatBytes, formatCount, formatPercent, formatSeconds, safeText, shortDigest } from '../format.js';
 import type { Style } from '../style.js';
 import { bar, renderTable, wrapText } from './table.js';
 import { renderGpuTerminal } from './gpu.js';
@@ -31,6 +31,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   h('Summary (uncompressed unless marked)');
   const rows: string[][] = [
     ['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}, ${sm.historyEntries} history entries`],
+    ...(r.image.osRelease ? [['OS', safeText(describeOs(r.image.osRelease)!)]] : []),
+    ...(r.baseImage ? [['Base image', safeText(describeBaseImage(r.baseImage)!)]] : []),
     ['Files', filesLine(r)],
     ['Shipped in layers', formatBytes(sm.contentBytes)],
     ['Visible in final filesystem', formatBytes(sm.visibleBytes)],
@@ -269,6 +271,8 @@ function findingLines(f: Finding, o: TerminalOptions): string[] {
     out.push(`  ${sev} ${s.bold(lines[0]!)}`, ...lines.slice(1).map((l) => IND + s.bold(l)));
     for (const l of wrapText(`saves ${saves}${notCounted}`, w - IND.length)) out.push(IND + l);
   }
+  const at = dockerfileLabel(f.dockerfile);
+  if (at) out.push(`${IND}${s.bold(at)}`);
   const layers = f.layers.length > 0 ? `layer ${f.layers.join(', ')}` : '';
   if (layers || f.instruction) out.push(s.dim(truncateLine(`${IND}${layers}${f.instruction ? `${layers ? ': ' : ''}${cleanInstruction(f.instruction)}` : ''}`, w)));
   for (const e of f.evidence.slice(0, 3)) {

@@ -36,4 +36,6 @@ export interface AnalyzedImage {
   instructions: ReadonlyArray<string | null>;
   /** Image environment (`KEY` → value). */
   env: ReadonlyMap<string, string>;
+  /** How many layers, from the bottom, are the base image's (default 1). */
+  baseLayers?: number | undefined;
 }

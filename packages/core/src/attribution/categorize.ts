@@ -7,8 +7,10 @@ import { CompiledRules, DEFAULT_APP_DIRS, DEFAULT_CATEGORY_RULES, type CategoryI
 
 /** What classification depends on besides the path. */
 export interface CategorizeContext {
-  /** Layer that shipped the file (0 = first layer: unmatched files there are `os-base`). */
+  /** Layer that shipped the file (layers below `baseLayers` are the base image's). */
   layer: number;
+  /** How many layers, from the bottom, are the base image's (default 1: the first layer, a guess). */
+  baseLayers?: number | undefined;
   /** Application directories (default /app, /srv, /opt/app, /workspace). */
   appDirs?: readonly string[] | undefined;
   /** The image's WorkingDir, added to the application directories. */
@@ -35,16 +37,16 @@ export function resolveAppDirs(appDirs: readonly string[] | undefined, workingDi
 const cache = new WeakMap<readonly CategoryRule[], Map<string, CompiledRules>>();
 
 /** Returns the compiled table for `rules` and app dirs, compiled once and cached. */
-export function compileRules(rules: readonly CategoryRule[], appDirs: readonly string[]): CompiledRules {
+export function compileRules(rules: readonly CategoryRule[], appDirs: readonly string[], baseLayers = 1): CompiledRules {
   let byDirs = cache.get(rules);
   if (!byDirs) {
     byDirs = new Map();
     cache.set(rules, byDirs);
   }
-  const key = appDirs.join('\0');
+  const key = `${baseLayers}\0${appDirs.join('\0')}`;
   let c = byDirs.get(key);
   if (!c) {
-    c = new CompiledRules(rules, appDirs);
+    c = new CompiledRules(rules, appDirs, baseLayers);
     byDirs.set(key, c);
   }
   return c;
@@ -52,6 +54,6 @@ export function compileRules(rules: readonly CategoryRule[], appDirs: readonly s
 
 /** Returns the category (id and label) of a file path shipped by `ctx.layer`. */
 export function categorize(path: string, ctx: CategorizeContext): CategoryInfo {
-  const c = compileRules(ctx.rules ?? DEFAULT_CATEGORY_RULES, resolveAppDirs(ctx.appDirs, ctx.workingDir));
+  const c = compileRules(ctx.rules ?? DEFAULT_CATEGORY_RULES, resolveAppDirs(ctx.appDirs, ctx.workingDir), ctx.baseLayers);
   return c.categories[c.classify(cleanPath(path), ctx.layer, ctx.owner)]!;
 }

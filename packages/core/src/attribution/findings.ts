@@ -7,6 +7,8 @@
  */
 import type { Finding } from '../report-schema.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
+import { fmtBytes } from './format.js';
+import { apkCacheRule, dnfCacheRule, npmCacheRule, npmDevDependenciesRule, rpmDocsRule } from './pkg-findings.js';
 
 /** What a rule proposes. */
 export interface Candidate {
@@ -54,13 +56,7 @@ const SP = /(?:^|\/)(?:site|dist)-packages\//;
 const sum = (fs: readonly ShippedFile[], f: (x: ShippedFile) => number = (x) => x.size): number => fs.reduce((s, x) => s + f(x), 0);
 const sumFiles = sum;
 
-/** Human size for titles (decimal units, like `docker images`). */
-export function fmtBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
+export { fmtBytes };
 
 /** The shell command of a RUN history entry, or undefined for other instructions. */
 export function runCommand(createdBy: string | null | undefined): string | undefined {
@@ -269,7 +265,9 @@ export const aptListsRule = categoryRule(
   true,
 );
 
-export const aptCacheRule = categoryRule(
+// apk and dnf/yum caches share the category; their own findings (pkg-findings.ts) give their fixes.
+const aptCacheOnly = (img: AnalyzedImage): AnalyzedImage => ({ ...img, byCategory: new Map([['apt-cache', inCategory(img, 'apt-cache').filter((f) => f.path.startsWith('var/cache/apt/'))]]) });
+const aptCacheCategoryRule = categoryRule(
   'apt-cache',
   'apt-cache',
   'apt package cache (.deb files, pkgcache.bin) left in the image',
@@ -278,6 +276,7 @@ export const aptCacheRule = categoryRule(
   'Or use a cache mount: RUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get ...',
   true,
 );
+export const aptCacheRule: FindingRule = (img) => aptCacheCategoryRule(aptCacheOnly(img));
 
 export const pipCacheRule = categoryRule(
   'pip-cache',
@@ -386,8 +385,9 @@ export const opencvGuiRule: FindingRule = (img) => {
 
 /** Docs, man pages and locales installed by layers the user controls. */
 export const docsRule: FindingRule = (img) => {
-  const all = inCategory(img, 'docs');
-  const files = all.filter((f) => f.layer > 0);
+  // rpm packages' docs have their own finding (rpm-docs: --nodocs).
+  const all = inCategory(img, 'docs').filter((f) => f.owner?.manager !== 'rpm');
+  const files = all.filter((f) => f.layer >= (img.baseLayers ?? 1));
   if (files.length === 0) return [];
   const base = sum(all) - sum(files);
   return [
@@ -495,6 +495,81 @@ export const otherWasteRule: FindingRule = (img) => {
   return out;
 };
 
+
+/** dpkg status stanzas with the fields the recommends rule needs. */
+function dpkgStanzas(text: string): Map<string, { installed: boolean; deps: string[][]; provides: string[] }> {
+  const out = new Map<string, { installed: boolean; deps: string[][]; provides: string[] }>();
+  for (const para of text.split(/\r?\n[ \t]*\r?\n/)) {
+    const fields = new Map<string, string>();
+    let last = '';
+    for (const line of para.split(/\r?\n/)) {
+      if ((line[0] === ' ' || line[0] === '\t') && last) fields.set(last, `${fields.get(last)} ${line.trim()}`);
+      else {
+        const c = line.indexOf(':');
+        if (c > 0) fields.set((last = line.slice(0, c).toLowerCase()), line.slice(c + 1).trim());
+      }
+    }
+    const name = fields.get('package');
+    if (!name) continue;
+    const st = (fields.get('status') ?? '').split(/\s+/);
+    const names = (v: string | undefined): string[][] =>
+      (v ?? '')
+        .split(',')
+        .map((alt) => alt.split('|').map((x) => x.trim().replace(/\s*\(.*$/, '').replace(/:\w+$/, '')).filter(Boolean))
+        .filter((a) => a.length > 0);
+    out.set(name, { installed: st[1] === 'ok' && st[2] === 'installed', deps: [...names(fields.get('depends')), ...names(fields.get('pre-depends'))], provides: names(fields.get('provides')).flat() });
+  }
+  return out;
+}
+
+/**
+ * `apt-get install` without `--no-install-recommends`: the packages a layer installed that no
+ * requested package (nor anything installed before) depends on — installed only because they are
+ * recommended. Computed from the dpkg status of the layer and of the layers below it.
+ */
+export const aptRecommendsRule: FindingRule = (img) => {
+  const out: Candidate[] = [];
+  let before: ReturnType<typeof dpkgStanzas> | undefined;
+  img.image.layers.forEach((layer, li) => {
+    const status = layer.scan?.captured.find((c) => c.path === 'var/lib/dpkg/status' && !c.truncated);
+    const cmd = runCommand(img.instructions[li]);
+    const now = status ? dpkgStanzas(status.content.toString('utf8')) : undefined;
+    if (now && cmd && /\bapt(?:-get)?\s+(?:-\S+\s+)*install\b/.test(cmd) && !/--no-install-recommends|Install-Recommends/.test(cmd)) {
+      const requested = new Set<string>();
+      for (const m of cmd.matchAll(/\bapt(?:-get)?\s+(?:-\S+\s+)*install\s+([^;&|]*)/g)) {
+        for (const w of m[1]!.split(/\s+/)) if (w && !w.startsWith('-')) requested.add(w.replace(/[=:].*$/, ''));
+      }
+      const providers = new Map<string, string[]>();
+      for (const [n, s] of now) for (const p of s.provides) providers.set(p, [...(providers.get(p) ?? []), n]);
+      const needed = new Set<string>();
+      const queue = [...requested, ...[...(before ?? new Map())].filter(([, s]) => s.installed).map(([n]) => n)];
+      while (queue.length > 0) {
+        const n = queue.pop()!;
+        for (const x of [n, ...(providers.get(n) ?? [])]) {
+          if (needed.has(x) || !now.get(x)?.installed) continue;
+          needed.add(x);
+          for (const alt of now.get(x)!.deps) queue.push(...alt);
+        }
+      }
+      const recOnly = new Set([...now].filter(([n, s]) => s.installed && !needed.has(n) && !before?.get(n)?.installed).map(([n]) => n));
+      const files = img.files.filter((f) => f.layer === li && f.owner?.manager === 'dpkg' && recOnly.has(f.owner.name));
+      if (files.length > 0) {
+        const pk = [...new Set(files.map((f) => f.owner!.name))].sort();
+        out.push({
+          id: 'apt-recommends',
+          title: `apt-get install pulled ${pk.length} recommended package${pk.length === 1 ? '' : 's'} nothing depends on`,
+          confidence: 'likely',
+          files,
+          fix: 'RUN apt-get update \\\n && apt-get install -y --no-install-recommends <packages> \\\n && rm -rf /var/lib/apt/lists/*',
+          note: `Installed only as Recommends: ${pk.slice(0, 12).join(', ')}${pk.length > 12 ? ', …' : ''}. Name the ones the application uses.`,
+        });
+      }
+    }
+    if (now) before = now;
+  });
+  return out;
+};
+
 /** The rules in priority order: a byte is credited to the first finding that claims it. */
 export const DEFAULT_FINDING_RULES: readonly FindingRule[] = [
   cudaDevelRule,
@@ -502,12 +577,18 @@ export const DEFAULT_FINDING_RULES: readonly FindingRule[] = [
   cleanupLaterRule,
   aptListsRule,
   aptCacheRule,
+  apkCacheRule,
+  dnfCacheRule,
   pipCacheRule,
+  npmCacheRule,
   otherCachesRule,
   condaCacheRule,
   buildToolsRule,
   devFilesRule,
+  aptRecommendsRule,
   opencvGuiRule,
+  npmDevDependenciesRule,
+  rpmDocsRule,
   docsRule,
   vcsRule,
   testsRule,
@@ -585,7 +666,11 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
         savedCompressed += compressed;
       }
       const perLayer = new Map<number, number>();
-      for (const f of shown) perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + sizeOf(f));
+      const perLayerCompressed = new Map<number, number>();
+      for (const f of shown) {
+        perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + sizeOf(f));
+        perLayerCompressed.set(f.layer, (perLayerCompressed.get(f.layer) ?? 0) + csizeOf(f));
+      }
       const mainLayer = [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0];
       const layers = [...new Set([...perLayer.keys(), ...(c.alsoLayers ?? [])])].sort((a, b) => a - b);
       const evidence = topFiles(shown, topN, sizeOf).map((f) => ({ path: `/${f.path}`, bytes: sizeOf(f), layer: f.layer }));
@@ -603,6 +688,7 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
         fix: c.fix,
         ...(notes.length > 0 && { note: notes.join(' ') }),
         countedInSavings: counted,
+        layerBytes: [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([layer, bytes]) => ({ layer, bytes, compressedBytes: Math.round(perLayerCompressed.get(layer) ?? 0) })),
       });
     }
   }

@@ -27,9 +27,9 @@ describe('attribute', () => {
     expect(a.categories.reduce((s, c) => s + c.visibleBytes, 0)).toBe(a.overlay.visibleBytes);
     expect(a.categories.reduce((s, c) => s + c.wastedBytes, 0)).toBe(a.overlay.shippedBytes - a.overlay.visibleBytes);
     a.layerCategories.forEach((lc, i) => expect(Object.values(lc).reduce((s, n) => s + n, 0)).toBe(a.image.layers[i]!.scan.contentBytes));
-    expect(a.layerCategories).toEqual([{ 'os-base': 1020, docs: 10 }, { other: 1200, 'apt-lists': 500, app: 40, vcs: 5 }, { app: 41, other: 7 }]);
+    expect(a.layerCategories).toEqual([{ 'base-image': 1020, docs: 10 }, { other: 1200, 'apt-lists': 500, app: 40, vcs: 5 }, { app: 41, other: 7 }]);
     const byId = Object.fromEntries(a.categories.map((c) => [c.id, [c.bytes, c.visibleBytes, c.wastedBytes, c.files]]));
-    expect(byId).toEqual({ 'os-base': [1020, 20, 1000, 2], 'apt-lists': [500, 0, 500, 1], app: [81, 41, 40, 2], docs: [10, 10, 0, 1], other: [1207, 1207, 0, 2], vcs: [5, 5, 0, 1] });
+    expect(byId).toEqual({ 'base-image': [1020, 20, 1000, 2], 'apt-lists': [500, 0, 500, 1], app: [81, 41, 40, 2], docs: [10, 10, 0, 1], other: [1207, 1207, 0, 2], vcs: [5, 5, 0, 1] });
   });
 
   it('uses custom rules and application directories', () => {
@@ -128,7 +128,7 @@ describe('buildReport with attribution', () => {
     const image = makeImage({ ...SPEC, layers: SPEC.layers.map((l) => ({ ...l, estimatedCompressedBytes: 800 })) });
     const r = buildReport(image, { bandwidthBitsPerSecond: 8e6 });
     expect(ReportSchema.safeParse(r).success).toBe(true);
-    expect(r.layers.map((l) => l.categories)).toEqual([{ 'os-base': 1020, docs: 10 }, { other: 1200, 'apt-lists': 500, app: 40, vcs: 5 }, { app: 41, other: 7 }]);
+    expect(r.layers.map((l) => l.categories)).toEqual([{ 'base-image': 1020, docs: 10 }, { other: 1200, 'apt-lists': 500, app: 40, vcs: 5 }, { app: 41, other: 7 }]);
     expect(r.pull).toMatchObject({ bandwidthBitsPerSecond: 8e6, compressedBytes: 2400, compressedBytesExact: false });
     expect(r.summary.pullSeconds).toBeCloseTo(2400 * 8 / 8e6, 9);
     expect(r.summary.potentialSavingsBytes).toBe(r.findings!.filter((f) => f.countedInSavings).reduce((s, f) => s + f.bytes, 0));

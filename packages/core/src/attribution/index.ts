@@ -14,8 +14,12 @@ import { biggestDirectories } from './directories.js';
 import { DEFAULT_FINDING_RULES, runFindings, type FindingRule } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
+import type { OsRelease } from './pkgdb/collect.js';
+import type { PkgdbCode } from './pkgdb/errors.js';
+import { detectBaseImage, type BaseImageHint, type BaseImageInfo } from './base-image.js';
+import type { SqlJsStatic } from 'sql.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
-import { warning, type ImgsizeWarning } from '../warnings.js';
+import { warning, type ImgsizeWarning, type WarningCode } from '../warnings.js';
 
 export { categorize, resolveAppDirs, type CategorizeContext } from './categorize.js';
 export {
@@ -62,6 +66,10 @@ export interface AttributeOptions {
   /** Directory listing: deepest level (default 4) and how many (default 25). */
   directoryDepth?: number | undefined;
   topDirectories?: number | undefined;
+  /** The loaded sql.js module (`loadSqlite()`), to read an rpmdb.sqlite (default: the module if already loaded). */
+  sqlite?: SqlJsStatic | undefined;
+  /** The base image's diffIDs (from `--base IMAGE` or a Dockerfile's FROM); default: annotations, else the first layer. */
+  baseImage?: BaseImageHint | undefined;
 }
 
 export interface Attribution {
@@ -73,9 +81,32 @@ export interface Attribution {
   pull: PullReport;
   savings: { bytes: number; compressedBytes: number; pullSeconds: number };
   directories: DirectoryReport[];
+  /** The OS named by the final filesystem's os-release. */
+  osRelease: OsRelease | undefined;
+  /** The base image's layers (the `base-image` category) and how they were found. */
+  baseImage: BaseImageInfo;
   /** Every shipped regular file, categorized and owned (the per-path rows are built from it). */
   analyzed: AnalyzedImage;
   warnings: ImgsizeWarning[];
+}
+
+/** The report warning code of a package-database reader's code. */
+function reportCodeOf(code: PkgdbCode): WarningCode {
+  switch (code) {
+    case 'E_RPM_HEADER':
+    case 'E_RPMDB_SQLITE':
+    case 'E_RPMDB_BDB':
+    case 'E_RPMDB_NDB':
+      return 'W_RPMDB';
+    case 'E_APK_DB':
+      return 'W_APK_DB';
+    case 'E_NPM_PACKAGE':
+      return 'W_NPM_PACKAGE';
+    case 'E_PKGDB_LIMIT':
+      return 'W_PKGDB_LIMIT';
+    case 'E_PKGDB_TRUNCATED':
+      return 'W_PACKAGE_DB';
+  }
 }
 
 /** Environment variables that relocate caches, and the category of what lives below them. */
@@ -133,6 +164,8 @@ export interface Prepared {
   labels: ReadonlyMap<string, string>;
   /** Compressed bytes of each layer blob (exact, estimated, or a prior-only guess). */
   layerCompressed: number[];
+  osRelease: OsRelease | undefined;
+  baseImage: BaseImageInfo;
   warnings: ImgsizeWarning[];
 }
 
@@ -140,7 +173,7 @@ export interface Prepared {
 export function prepareAttribution(
   image: LoadedImage,
   overlay: OverlayResult,
-  options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping'> = {},
+  options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping' | 'sqlite' | 'baseImage'> = {},
 ): Prepared {
   const warnings: ImgsizeWarning[] = [];
   const env = envMap(image.config.env);
@@ -174,14 +207,17 @@ export function prepareAttribution(
   }
   const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
 
-  const pkgs = attributePackages(image, overlay, csizeOf);
+  const pkgs = attributePackages(image, overlay, csizeOf, { sqlite: options.sqlite });
   warnings.push(...pkgs.warnings.map((w) => warning('W_PACKAGE_DB', w)));
+  warnings.push(...pkgs.codedWarnings.map((w) => warning(reportCodeOf(w.code), `${w.source}: ${w.message} (${w.code})`)));
 
   // Every shipped regular file, categorized.
   const baseRules = options.rules ?? DEFAULT_CATEGORY_RULES;
   const envRules = envCacheRules(env);
   const rules = envRules.length > 0 ? [...envRules, ...baseRules] : baseRules;
-  const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir));
+  const baseImage = detectBaseImage(image, options.baseImage);
+  if (baseImage.note && !baseImage.guessed) warnings.push(warning('W_BASE_IMAGE', `base image: ${baseImage.note}`));
+  const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir), baseImage.layers);
   const classify = compiled.classifier();
   const files: ShippedFile[] = [];
   const catOf = (path: string, layer: number, owner: { manager: string; name: string } | undefined): string =>
@@ -210,8 +246,8 @@ export function prepareAttribution(
     if (!l) byCategory.set(f.category, (l = []));
     l.push(f);
   }
-  const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env };
-  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, warnings };
+  const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env, baseLayers: baseImage.layers };
+  return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, osRelease: pkgs.osRelease, baseImage, warnings };
 }
 
 /** Computes categories, packages, findings, pull estimate and directories of a loaded image. */
@@ -220,7 +256,7 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) {
     throw new ImgsizeError('E_USAGE', `bandwidth must be a positive number of bit/s, got ${bandwidth}`);
   }
-  const { analyzed, packages, labels, layerCompressed, warnings } = prepareAttribution(image, overlay, options);
+  const { analyzed, packages, labels, layerCompressed, osRelease, baseImage, warnings } = prepareAttribution(image, overlay, options);
   const files = analyzed.files;
 
   // Categories, overall and per layer.
@@ -242,7 +278,7 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   const categories: CategoryReport[] = [...agg]
     .map(([id, a]) => ({
       id,
-      label: labels.get(id) ?? id,
+      label: id === 'base-image' && baseImage.guessed && labels.get(id) === 'Base image' ? 'Base image (first layer, a guess)' : (labels.get(id) ?? id),
       bytes: a.bytes,
       visibleBytes: a.visible,
       wastedBytes: a.wasted,
@@ -273,5 +309,5 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
   };
 
   const directories = biggestDirectories(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
-  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, analyzed, warnings };
+  return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, osRelease, baseImage, analyzed, warnings };
 }

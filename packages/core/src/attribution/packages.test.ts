@@ -273,7 +273,7 @@ describe('ownership across managers', () => {
     expect(pkg(r, 'dpkg', 'python3-yaml')!.visibleBytes).toBe(0);
     const w = r.warnings.filter((x) => /listed by more than one package/.test(x));
     expect(w).toHaveLength(1);
-    expect(w[0]).toMatch(/3 file\(s\).*pip\/conda: 2.*pip\/dpkg: 1.*pip > conda > dpkg/);
+    expect(w[0]).toMatch(/3 file\(s\).*pip\/conda: 2.*pip\/dpkg: 1.*pip > conda > npm > dpkg\/apk\/rpm/);
   });
 
   it('warns when a database file was not captured during the scan', () => {

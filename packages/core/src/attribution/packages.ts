@@ -1,26 +1,34 @@
 /**
- * Package attribution: which dpkg / pip / conda package owns each visible byte, from the package
- * managers' own records captured during the scan (see metadata-paths.ts).
+ * Package attribution: which dpkg / apk / rpm / pip / conda / npm package owns each visible byte,
+ * from the package managers' own records captured during the scan (see metadata-paths.ts; the
+ * apk, rpm and npm readers are in pkgdb/).
  *
  * - Only records visible in the FINAL filesystem describe the installed set (a later layer's dpkg
  *   status overrides an earlier one); a package's `layer` is the first layer whose records list it.
  * - Listed paths are resolved against the image's own symlinks (merged /usr: `/bin/bash` in
  *   bash.list is the file usr/bin/bash); the last component is not followed.
- * - A file listed by several packages belongs to the first by manager priority pip > conda > dpkg;
- *   a Python distribution whose RECORD a dpkg package lists is that dpkg package's (Debian ships
- *   dist-info for python3-* packages), not a pip install.
+ * - A file listed by several packages belongs to the first by manager priority
+ *   pip > conda > npm > dpkg / apk / rpm; a Python distribution whose RECORD (an npm package whose
+ *   package.json) an OS package lists is that OS package's (Debian ships dist-info for python3-*
+ *   packages, Alpine's npm package ships node_modules), not a pip / npm install.
  * - Missing, truncated or corrupt records become warnings, never errors.
  */
 import { z } from 'zod';
+import type { SqlJsStatic } from 'sql.js';
 import type { CapturedFile, LoadedImage, ScannedEntry } from '../model.js';
 import { lookupNode, nodePath, resolveNode, type FsNode, type HiddenFile, type OverlayResult } from '../overlay.js';
 import { baseName, cleanPath, joinPath, parentPath } from '../paths.js';
 import type { PackageReport, PackagesReport } from '../report-schema.js';
+import { collectApk, collectNpm, collectRpm, readOsRelease, type CodedWarning, type OsRelease } from './pkgdb/collect.js';
+import { loadedSqlite } from './pkgdb/rpm-sqlite.js';
 
-export type PackageManager = 'dpkg' | 'pip' | 'conda';
+export type PackageManager = 'dpkg' | 'pip' | 'conda' | 'apk' | 'rpm' | 'npm';
+
+/** OS package managers: their files in later layers are the "OS packages" category. */
+export const OS_PACKAGE_MANAGERS: readonly PackageManager[] = ['dpkg', 'apk', 'rpm'];
 
 /** Manager priority when two packages list the same file (lower wins). */
-const PRIORITY: Record<PackageManager, number> = { pip: 0, conda: 1, dpkg: 2 };
+const PRIORITY: Record<PackageManager, number> = { pip: 0, conda: 1, npm: 2, dpkg: 3, apk: 3, rpm: 3 };
 
 /** A package found in the final filesystem, with the paths its records list (clean, unresolved). */
 export interface PackageRecord {
@@ -32,8 +40,12 @@ export interface PackageRecord {
   /** Key identifying the package across layers (for `layer`). */
   key: string;
   paths: string[];
-  /** pip only: the RECORD / installed-files.txt that describes it. */
+  /** pip: the RECORD / installed-files.txt that describes it; npm: its package.json. */
   recordPath?: string | undefined;
+  /** The package's own size record (rpm SIZE, apk I:), bytes. */
+  sizeTag?: number | undefined;
+  /** npm: only needed for development. */
+  dev?: boolean | undefined;
 }
 
 /** Result of package attribution. */
@@ -44,6 +56,16 @@ export interface PackageAttribution {
   /** Owning package of hidden (overwritten / deleted) files its records list. */
   hiddenOwner: Map<HiddenFile, PackageReport>;
   warnings: string[];
+  /** The apk / rpm / npm warnings, with the readers' codes (see `reportCodeOf`). */
+  codedWarnings: CodedWarning[];
+  /** The OS named by the final filesystem's os-release, when it has one. */
+  osRelease: OsRelease | undefined;
+}
+
+/** Options of `attributePackages`. */
+export interface PackageAttributionOptions {
+  /** The loaded sql.js module (`loadSqlite()`), needed to read an rpmdb.sqlite. Default: the module if already loaded. */
+  sqlite?: SqlJsStatic | undefined;
 }
 
 /** Compressed-size lookup (scaled estimate) of a shipped regular file. */
@@ -53,7 +75,7 @@ export type CsizeOf = (entry: ScannedEntry, layer: number) => number;
 // Captured records
 
 /** Captured metadata files, by path, with the layer of each copy. */
-class Captures {
+export class Captures {
   readonly byPath = new Map<string, Array<{ layer: number; file: CapturedFile }>>();
 
   constructor(image: LoadedImage) {
@@ -86,6 +108,8 @@ interface DpkgStanza {
   version: string | undefined;
   arch: string | undefined;
   installed: boolean;
+  /** Installed-Size in bytes (the field is KiB; syft's `4KB` form is read as 4000 bytes too). */
+  installedSize?: number | undefined;
 }
 
 /** States in which a package's files are on disk (dpkg(1) "package states"). */
@@ -112,7 +136,9 @@ export function parseDpkgStatus(t: string, defaultInstalled = false): { stanzas:
     const status = fields.get('status');
     const words = status?.split(/\s+/) ?? [];
     const installed = status === undefined ? defaultInstalled : words[1] === 'ok' && FILES_PRESENT.has(words[2] ?? '');
-    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed });
+    const isz = /^(\d+)\s*(KB)?$/i.exec(fields.get('installed-size') ?? '');
+    const installedSize = isz ? Number(isz[1]) * (isz[2] ? 1000 : 1024) : undefined;
+    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed, ...(installedSize !== undefined && { installedSize }) });
   }
   return { stanzas, bad };
 }
@@ -155,6 +181,7 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
         location: '',
         key: dpkgKey(s.name, s.arch),
         paths: list ? splitLines(text(list.file)) : [],
+        sizeTag: s.installedSize,
       });
     }
   } else {
@@ -189,7 +216,7 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
             return m ? m[1]! : l;
           })
         : [];
-      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths });
+      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths, sizeTag: s.installedSize });
     }
   }
   return { packages, firstLayer };
@@ -422,7 +449,7 @@ class PathResolver {
  * Attributes visible bytes to packages. `csizeOf` gives the (scaled) compressed size of a
  * shipped regular file, when known.
  */
-export function attributePackages(image: LoadedImage, overlay: OverlayResult, csizeOf: CsizeOf): PackageAttribution {
+export function attributePackages(image: LoadedImage, overlay: OverlayResult, csizeOf: CsizeOf, options: PackageAttributionOptions = {}): PackageAttribution {
   const warnings: string[] = [];
   const caps = new Captures(image);
   const root = overlay.root;
@@ -433,14 +460,23 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
   }
   if (uncaptured > 0) warnings.push(`${uncaptured} package database file(s) were not captured during the scan; their packages are not attributed`);
 
-  const sources = [collectPip(caps, root, warnings), collectConda(caps, root, warnings), collectDpkg(caps, root, warnings)];
-  // Debian's python3-* packages ship a dist-info RECORD of their own (python3-pip, python3-yaml):
-  // a distribution whose RECORD a dpkg package lists was installed by dpkg, so its files stay
-  // dpkg's rather than being counted again as a pip install.
-  const dpkgListed = new Set(sources[2]!.packages.flatMap((r) => r.paths.map(cleanPath)));
+  const coded: CodedWarning[] = [];
+  const sources: Array<{ packages: PackageRecord[]; firstLayer: Map<string, number> }> = [
+    collectPip(caps, root, warnings),
+    collectConda(caps, root, warnings),
+    collectDpkg(caps, root, warnings),
+    collectApk(caps, root, coded),
+    collectRpm(caps, root, coded, options.sqlite ?? loadedSqlite()),
+    collectNpm(caps, root, coded),
+  ];
+  // Debian's python3-* packages ship a dist-info RECORD of their own (python3-pip, python3-yaml),
+  // Alpine's and Fedora's npm packages a node_modules tree: a distribution whose record an OS
+  // package lists was installed by that package, so its files stay the OS package's rather than
+  // being counted again as a pip / npm install.
+  const osListed = new Set(sources.flatMap((s) => s.packages.filter((r) => OS_PACKAGE_MANAGERS.includes(r.manager)).flatMap((r) => r.paths.map(cleanPath))));
   const records = sources
     .flatMap((s) => s.packages)
-    .filter((r) => !(r.manager === 'pip' && r.recordPath !== undefined && dpkgListed.has(r.recordPath)));
+    .filter((r) => !((r.manager === 'pip' || r.manager === 'npm') && r.recordPath !== undefined && osListed.has(r.recordPath)));
   records.sort(
     (a, b) => PRIORITY[a.manager] - PRIORITY[b.manager] || cmp(a.location, b.location) || cmp(a.name, b.name) || cmp(a.version ?? '', b.version ?? ''),
   );
@@ -472,6 +508,8 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
       ...(rec.version !== undefined && { version: rec.version }),
       layer: firstLayer.get(rec.key) ?? null,
       location: `/${rec.location}`,
+      ...(rec.sizeTag !== undefined && { sizeTag: rec.sizeTag }),
+      ...(rec.dev === true && { dev: true }),
       visibleBytes: 0,
       files: 0,
       wastedBytes: 0,
@@ -510,7 +548,7 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
   if (conflicts.size > 0) {
     const total = [...conflicts.values()].reduce((s, n) => s + n, 0);
     const detail = [...conflicts].map(([k, n]) => `${k}: ${n}`).join(', ');
-    warnings.push(`${total} file(s) are listed by more than one package (${detail}); each is attributed once, by priority pip > conda > dpkg`);
+    warnings.push(`${total} file(s) are listed by more than one package (${detail}); each is attributed once, by priority pip > conda > npm > dpkg/apk/rpm`);
   }
   let unownedBytes = 0;
   let unownedFiles = 0;
@@ -521,14 +559,26 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
     }
   }
   reports.sort((a, b) => b.visibleBytes - a.visibleBytes || cmp(a.manager, b.manager) || cmp(a.name, b.name) || cmp(a.location ?? '', b.location ?? ''));
-  return { report: { packages: reports, unownedBytes, unownedFiles, managers }, owner, hiddenOwner, warnings };
+  const osRelease = readOsRelease(caps, root);
+  return { report: { packages: reports, unownedBytes, unownedFiles, managers }, owner, hiddenOwner, warnings, codedWarnings: coded, osRelease };
 }
 
-const RECORD_PATH = /(?:^|\/)(?:var\/lib\/dpkg\/(?:status|info\/[^/]+\.list)|[^/]+\.dist-info\/RECORD|[^/]+\.egg-info\/installed-files\.txt|conda-meta\/[^/]+\.json)$/;
+const RECORD_PATH =
+  /(?:^|\/)(?:var\/lib\/dpkg\/(?:status|info\/[^/]+\.list)|[^/]+\.dist-info\/RECORD|[^/]+\.egg-info\/installed-files\.txt|conda-meta\/[^/]+\.json)$|^lib\/apk\/db\/installed$|^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/(?:rpmdb\.sqlite|Packages\.db|Packages)$/;
 
 /** Cheap suffix test before the RECORD_PATH regex (it runs on every visible file). */
 function mayBeRecord(path: string): boolean {
-  return path.endsWith('/status') || path.endsWith('.list') || path.endsWith('/RECORD') || path.endsWith('-files.txt') || path.endsWith('.json');
+  return (
+    path.endsWith('/status') ||
+    path.endsWith('.list') ||
+    path.endsWith('/RECORD') ||
+    path.endsWith('-files.txt') ||
+    path.endsWith('.json') ||
+    path.endsWith('/installed') ||
+    path.endsWith('/Packages') ||
+    path.endsWith('.db') ||
+    path.endsWith('.sqlite')
+  );
 }
 
 function isRecordPath(path: string): boolean {

@@ -126,14 +126,21 @@ const CASES: Array<[string, number, string, string?]> = [
   ['/usr/src/python3.11/Makefile', 3, 'build-tools'],
   ['/usr/lib/x86_64-linux-gnu/libmpfr.so.6.2.0', 3, 'build-tools', 'dpkg:libmpfr6'],
   ['/usr/bin/patch', 3, 'build-tools', 'dpkg:patch'],
-  ['/usr/lib/x86_64-linux-gnu/libz.so.1.2.13', 3, 'os-base', 'dpkg:zlib1g'],
-  // OS base, app, other
-  ['/usr/bin/bash', 0, 'os-base'],
-  ['/etc/passwd', 0, 'os-base'],
+  ['/usr/lib/x86_64-linux-gnu/libz.so.1.2.13', 3, 'os-packages', 'dpkg:zlib1g'],
+  ['/usr/lib/libcrypto.so.3', 2, 'os-packages', 'apk:libcrypto3'],
+  ['/usr/bin/curl', 2, 'os-packages', 'rpm:curl'],
+  // Base image, OS packages, app, other
+  ['/usr/bin/bash', 0, 'base-image'],
+  ['/usr/bin/bash', 0, 'base-image', 'dpkg:bash'],
+  ['/etc/passwd', 0, 'base-image'],
   ['/var/log/dpkg.log', 0, 'other'],
-  ['/var/lib/dpkg/status', 3, 'os-base'],
-  ['/etc/ld.so.cache', 3, 'os-base'],
-  ['/usr/bin/git', 3, 'os-base', 'dpkg:git'],
+  ['/var/lib/dpkg/status', 3, 'os-packages'],
+  ['/var/lib/dpkg/status', 0, 'base-image'],
+  ['/usr/lib/sysimage/rpm/rpmdb.sqlite', 3, 'os-packages'],
+  ['/lib/apk/db/installed', 2, 'os-packages'],
+  ['/etc/ld.so.cache', 3, 'os-packages'],
+  ['/usr/bin/git', 3, 'os-packages', 'dpkg:git'],
+  ['/app/node_modules/left-pad/index.js', 3, 'app', 'npm:left-pad'],
   ['/usr/bin/git', 3, 'other'],
   ['/app/serve.py', 5, 'app'],
   ['/app/serve.py', 0, 'app'],
@@ -157,7 +164,11 @@ describe('categorize', () => {
   it('gives every path exactly one category, ending with the other fallback', () => {
     const c = compileRules(DEFAULT_CATEGORY_RULES, []);
     expect(c.categories[c.classify('weird/unknown/path', 5)]!.id).toBe('other');
-    expect(c.categories[c.classify('x', 0)]!.id).toBe('os-base');
+    expect(c.categories[c.classify('x', 0)]!.id).toBe('base-image');
+    // With a 3-layer base image (--base), layer 2 is still the base image's, layer 3 not.
+    const b = compileRules(DEFAULT_CATEGORY_RULES, [], 3);
+    expect(b.categories[b.classify('x', 2)]!.id).toBe('base-image');
+    expect(b.categories[b.classify('x', 3)]!.id).toBe('other');
   });
 
   it('uses the WorkingDir as an app directory, unless it is a system directory', () => {

@@ -27,6 +27,8 @@ export interface CategoryRule {
   label?: string | undefined;
   /** Only files shipped by the image's first layer. */
   firstLayer?: boolean | undefined;
+  /** Only files shipped by the base image's layers (see `BaseImageInfo`: annotations, `--base`, else the first layer). */
+  baseLayer?: boolean | undefined;
   /** Only files under the application directories (WorkingDir, /app, /srv, /opt/app, /workspace). */
   appDir?: boolean | undefined;
 }
@@ -50,7 +52,8 @@ export const CATEGORY_IDS = [
   'docs',
   'vcs',
   'tests',
-  'os-base',
+  'base-image',
+  'os-packages',
   'app',
   'other',
 ] as const;
@@ -76,7 +79,8 @@ export const CATEGORY_LABELS: Readonly<Record<BuiltinCategoryId, string>> = {
   docs: 'Docs, man pages, locales',
   vcs: 'VCS metadata (.git)',
   tests: 'Test suites',
-  'os-base': 'OS base (first layer)',
+  'base-image': 'Base image',
+  'os-packages': 'OS packages (dpkg, apk, rpm)',
   app: 'Application',
   other: 'Other',
 };
@@ -115,8 +119,8 @@ const BUILD_DEBS =
  * The default rule table, first match wins. Order matters: caches and VCS first (a pip cache full
  * of CUDA wheels is still a cache), then tests, bytecode and docs (they are in every package),
  * CUDA devel before CUDA libraries (both live under /usr/local/cuda), CUDA before torch (torch/lib
- * bundles CUDA), build tools, then rules by owning package, OS bookkeeping, the application,
- * the OS base layer and `other`.
+ * bundles CUDA), build tools, then rules by owning package, logs, the application, the base
+ * image's layers, OS packages installed later (and the package managers' bookkeeping) and `other`.
  */
 export const DEFAULT_CATEGORY_RULES: readonly CategoryRule[] = [
   { category: 'vcs', match: ['**/.git/**', '**/.git', '**/.hg/**', '**/.svn/**'] },
@@ -235,16 +239,23 @@ export const DEFAULT_CATEGORY_RULES: readonly CategoryRule[] = [
   { category: 'torch', package: ['pip:torch', 'conda:{pytorch,libtorch}'] },
   { category: 'ml-libs', package: [`pip:{${ML_PACKAGES}}`, `conda:{${ML_PACKAGES}}`] },
   { category: 'build-tools', package: [`dpkg:{${BUILD_DEBS}}`, 'conda:{gcc*,gxx*,binutils*,cmake,make,ninja,*-devel}'] },
-  // OS bookkeeping, whichever layer wrote it; logs are build residue.
-  {
-    category: 'os-base',
-    match: ['var/lib/{dpkg,apt,ucf,pam,systemd}/**', 'var/cache/{debconf,ldconfig}/**', 'etc/ld.so.cache'],
-  },
+  // Logs are build residue, whichever layer wrote them.
   { category: 'other', match: ['var/log/**'] },
-  { category: 'os-base', package: ['dpkg:*'] },
-  // The application before the first layer: a squashed single-layer image still has an app.
+  // The application before the base image: a squashed single-layer image still has an app.
   { category: 'app', appDir: true },
-  { category: 'os-base', firstLayer: true },
+  { category: 'base-image', baseLayer: true },
+  // Later layers: OS packages and the package managers' own bookkeeping.
+  {
+    category: 'os-packages',
+    match: [
+      'var/lib/{dpkg,apt,ucf,pam,systemd,rpm,dnf,yum,alternatives}/**',
+      'usr/lib/sysimage/rpm/**',
+      'lib/apk/db/**',
+      'var/cache/{debconf,ldconfig}/**',
+      'etc/ld.so.cache',
+    ],
+  },
+  { category: 'os-packages', package: ['dpkg:*', 'apk:*', 'rpm:*'] },
   { category: 'other' },
 ];
 
@@ -262,6 +273,7 @@ const RuleSchema = z.strictObject({
   category: z.string().regex(CATEGORY_ID, 'expected lowercase letters, digits and dashes'),
   label: z.string().min(1).optional(),
   firstLayer: z.boolean().optional(),
+  baseLayer: z.boolean().optional(),
   appDir: z.boolean().optional(),
 });
 
@@ -336,6 +348,7 @@ export function loadCategoryRules(json: unknown): CategoryRule[] {
     if (rule.package !== undefined) out.package = rule.package;
     if (rule.label !== undefined) out.label = rule.label;
     if (rule.firstLayer !== undefined) out.firstLayer = rule.firstLayer;
+    if (rule.baseLayer !== undefined) out.baseLayer = rule.baseLayer;
     if (rule.appDir !== undefined) out.appDir = rule.appDir;
     return out;
   });
@@ -383,6 +396,7 @@ interface CompiledRule {
   /** Owner globs (`manager:name`), or null when the rule ignores ownership. */
   packages: RegExp[] | null;
   firstLayer: boolean;
+  baseLayer: boolean;
   appDir: boolean;
 }
 
@@ -404,7 +418,11 @@ export class CompiledRules {
   private readonly appPrefixes: string[];
   private readonly otherIndex: number;
 
-  constructor(rules: readonly CategoryRule[], appDirs: readonly string[]) {
+  /** Files of layers below this index are the base image's (`baseLayer` rules). */
+  private readonly baseLayers: number;
+
+  constructor(rules: readonly CategoryRule[], appDirs: readonly string[], baseLayers = 1) {
+    this.baseLayers = baseLayers;
     const catIndex = new Map<string, number>();
     const indexOf = (id: string, label: string | undefined): number => {
       let i = catIndex.get(id);
@@ -426,7 +444,7 @@ export class CompiledRules {
       const excludes = (r.exclude ?? []).map((g) => compileGlob(g).re);
       const pkgs = globList(r.package);
       const packages = pkgs.length > 0 ? pkgs.map((g) => compileGlob(g.toLowerCase()).re) : null;
-      this.rules.push({ category, excludes, packages, firstLayer: r.firstLayer === true, appDir: r.appDir === true });
+      this.rules.push({ category, excludes, packages, firstLayer: r.firstLayer === true, baseLayer: r.baseLayer === true, appDir: r.appDir === true });
       const match = globList(r.match);
       for (const g of match.length > 0 ? match : ['**']) all.push({ rule: ri, glob: compileGlob(g), split: splitGlob(g) });
     });
@@ -478,6 +496,7 @@ export class CompiledRules {
       const r = this.rules[p.rule]!;
       if (r.packages !== null && (owner === undefined || !r.packages.some((x) => x.test(owner)))) continue;
       if (r.firstLayer && layer !== 0) continue;
+      if (r.baseLayer && layer >= this.baseLayers) continue;
       if (r.appDir && !cand.underApp) continue;
       if (r.excludes.length > 0 && r.excludes.some((x) => x.test(path))) continue;
       return r.category;

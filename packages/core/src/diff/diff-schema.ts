@@ -6,6 +6,7 @@
  * is after − before (negative = smaller).
  */
 import { z } from 'zod';
+import { PACKAGE_MANAGERS } from '../report-schema.js';
 import { BudgetResultSchema } from '../budgets/budget-schema.js';
 
 export const DIFF_SCHEMA_VERSION = 2;
@@ -110,7 +111,7 @@ export const CategoriesDiffSchema = z.discriminatedUnion('available', [
 ]);
 
 export const PackageDeltaSchema = z.object({
-  manager: z.enum(['dpkg', 'pip', 'conda']),
+  manager: z.enum(PACKAGE_MANAGERS),
   name: z.string(),
   change: z.enum(['added', 'removed', 'version-changed']),
   versionBefore: z.string().nullable(),

@@ -31,7 +31,8 @@ const BUILTIN: Readonly<Record<string, readonly [string, PatternId]>> = {
   docs: ['#c9b98c', 'hlines'],
   vcs: ['#a0522d', 'vlines'],
   tests: ['#c7a0dc', 'back'],
-  'os-base': ['#7c93ab', 'none'],
+  'base-image': ['#7c93ab', 'none'],
+  'os-packages': ['#5f7a96', 'dots'],
   app: ['#2a9d8f', 'none'],
   other: ['#b4bcc6', 'none'],
 };

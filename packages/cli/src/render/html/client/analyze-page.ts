@@ -30,6 +30,10 @@ export function analyzePage(data: AnalyzePageData): void {
     [
       ['Platform', `${r.image.os}/${r.image.architecture}${r.image.variant ? `/${r.image.variant}` : ''}`],
       ['Source', r.image.source.format],
+      r.image.osRelease ? ['OS', r.image.osRelease.prettyName ?? `${r.image.osRelease.id}${r.image.osRelease.versionId ? ` ${r.image.osRelease.versionId}` : ''}`] : null,
+      r.baseImage
+        ? ['Base image', `${r.baseImage.name ? `${r.baseImage.name}: ` : ''}${r.baseImage.layers} layer${r.baseImage.layers === 1 ? '' : 's'}${r.baseImage.guessed ? ' (first layer, a guess)' : ''}`]
+        : null,
       r.image.created ? ['Created', r.image.created] : null,
       r.image.configDigest ? ['Config', r.image.configDigest.replace(/^sha256:/, '').slice(0, 12)] : null,
       ['Layers', String(sm.layers)],
@@ -207,6 +211,10 @@ export function analyzePage(data: AnalyzePageData): void {
         }`,
       }),
     );
+    if (f.dockerfile) {
+      const name = f.dockerfile.path.split(/[\\/]/).pop() || f.dockerfile.path;
+      body.append(h('div', { class: 'fixhead', text: 'Dockerfile' }), h('div', { class: 'instr dfloc', text: `${name}:${f.dockerfile.line}${f.dockerfile.base ? ' (base image)' : ''}` }));
+    }
     if (f.instruction || f.layers.length) {
       body.append(h('div', { class: 'fixhead', text: f.layers.length ? `Introduced by layer ${f.layers.join(', ')}` : 'Introduced by' }));
       if (f.instruction) body.append(h('div', { class: 'instr', text: cleanInstruction(f.instruction) }));
