@@ -7,10 +7,12 @@
  * For every layer it prints the uncompressed tar size, the bytes the sampler read, the estimate,
  * the real gzip -6 size of the uncompressed layer tar (the `gzip` CLI with -6 -n, or Node's zlib at
  * level 6 with --zlib or when no `gzip` is on PATH) and the error; then the image totals.
- * BENCHMARKS.md records its output.
+ * BENCHMARKS.md records its output. Real gzip sizes are cached beside the archive
+ * (`<archive>.gzip-sizes.json`, keyed by layer name, size and compressor): gzip -6 over a 15 GB
+ * image takes minutes, and the sizes depend only on the bytes.
  */
 import { spawn } from 'node:child_process';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
@@ -83,8 +85,9 @@ async function* readRegion(fh: FileHandle, m: Member): AsyncGenerator<Buffer> {
 }
 
 /** Bytes the sampler asks for in a layer: `want` depends only on the entry sequence, so replay it. */
-function sampledBytes(entries: readonly ScannedEntry[]): number {
+function sampledBytes(entries: readonly ScannedEntry[], tarBytes: number): number {
   const p: LayerScanPlugin = createCompressionSampler();
+  p.begin?.({ tarBytes });
   let n = 0;
   entries.forEach((e, i) => {
     if (e.type !== 'file' || e.size === 0) return;
@@ -159,6 +162,8 @@ export async function measureCompressionAccuracy(archive: string, opts: { zlib?:
     const manifest = parseJsonDocument(DockerSaveManifest, Buffer.concat(manifestBytes), 'manifest.json');
     const entry = manifest[0]!;
     const layers: LayerAccuracy[] = [];
+    const cacheFile = `${archive}.gzip-sizes.json`;
+    const cache: Record<string, number> = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as Record<string, number>, () => ({}));
     // A layer scanned several times (the same blob listed twice) reuses the first layer's plugin.
     for (const [i, name] of entry.Layers.entries()) {
       const m = resolve(name);
@@ -166,16 +171,21 @@ export async function measureCompressionAccuracy(archive: string, opts: { zlib?:
       const blobHead = Buffer.alloc(Math.min(512, m.size));
       await fh.read(blobHead, 0, blobHead.length, m.offset);
       const kind = sniff(blobHead);
-      const raw = readRegion(fh, m);
-      const tarStream = kind === 'gzip' || kind === 'zstd' ? decompressIterable(raw, kind) : raw;
-      const gz = await gzipSize(tarStream, useCli);
+      const key = `${name} ${m.size} ${useCli ? 'gzip -6 -n' : 'zlib 6'}`;
+      let gz = cache[key];
+      if (gz === undefined) {
+        const raw = readRegion(fh, m);
+        const tarStream = kind === 'gzip' || kind === 'zstd' ? decompressIterable(raw, kind) : raw;
+        gz = cache[key] = await gzipSize(tarStream, useCli);
+        await writeFile(cacheFile, JSON.stringify(cache, null, 1));
+      }
       const scan = image.layers[i]!.scan;
       const est = scan.estimatedCompressedBytes ?? 0;
       layers.push({
         index: i,
         tarBytes: scan.tarBytes,
         contentBytes: scan.contentBytes,
-        sampledBytes: sampledBytes(scan.entries),
+        sampledBytes: sampledBytes(scan.entries, m.size),
         estimatedBytes: Math.round(est),
         gzipBytes: gz,
         error: gz > 0 ? est / gz - 1 : 0,

@@ -1,17 +1,27 @@
-// Runs the benchmark side by side in one process tree and prints a Markdown table of medians.
-// Usage: pnpm bench   (generates bench/out/bench.tar first if missing; ~9 GB of disk)
+// Runs the benchmark side by side in one process tree and prints Markdown tables of medians.
+//
+//   pnpm bench                      # the generated 4.4 GB image and the CUDA-shaped 13.8 GB image
+//   BENCH_IMAGES=gen pnpm bench     # one of them
+//   BENCH_BEFORE=/path/to/old/checkout pnpm bench   # also time an older build, interleaved
+//   BENCH_RUNS=5 BENCH_RUNS_CUDA=3 pnpm bench        # rounds (default 3), per image if given
+//
+// Images are generated once (bench/gen.mjs, bench/gen-cuda.mjs) under BENCH_DIR (default
+// bench/out; ~9 GB for gen, ~28 GB for cuda, archive plus extracted layers). BENCH_BEFORE names a
+// checkout with built packages/{core,cli}/dist and bench/probe.mjs (its own node_modules): each
+// case then runs once per build in every round, so both builds see the same machine load.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'bench/out');
-const archive = join(out, 'bench.tar');
+const dir = process.env.BENCH_DIR ?? join(root, 'bench/out');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-execFileSync('node', [join(root, 'bench/gen.mjs'), out], { stdio: 'inherit' });
-const size = statSync(archive).size;
-const layers = readdirSync(join(out, 'layers')).map((f) => join(out, 'layers', f));
-const cli = join(root, 'packages/cli/dist/main.js');
+const before = process.env.BENCH_BEFORE;
+const images = (process.env.BENCH_IMAGES ?? 'gen,cuda').split(',');
+const GENERATORS = {
+  gen: { script: 'bench/gen.mjs', archive: 'bench.tar' },
+  cuda: { script: 'bench/gen-cuda.mjs', archive: 'cuda.tar' },
+};
 
 /** Runs a shell command under GNU time; returns wall seconds and peak RSS (KiB → MB). */
 function timed(cmd) {
@@ -24,37 +34,65 @@ function timed(cmd) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const probe = join(root, 'bench/probe.mjs');
-const walk = join(root, 'bench/walk.mjs');
-const cases = [
-  ['imgsize, file (fast path)', `node ${cli} analyze ${archive} --json > /dev/null`],
-  ['imgsize library, file, no compression sampling', `node ${probe} ${archive} nosample > /dev/null`],
-  ['imgsize header walk only (positional walker, every layer)', `node ${walk} ${archive} > /dev/null`],
-  ['imgsize, stdin (stream path)', `cat ${archive} | node ${cli} analyze - --json > /dev/null`],
-  ['GNU tar -tf over every layer (C floor)', layers.map((l) => `tar -tf ${l} > /dev/null`).join(' && ')],
-  ['cat | wc -c (pipe floor)', `cat ${archive} | wc -c > /dev/null`],
-];
-
-// warm the page cache once
-timed(`cat ${archive} > /dev/null`);
-const results = [];
-for (const [name, cmd] of cases) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(timed(cmd));
-  results.push({ name, seconds: median(samples.map((s) => s.seconds)), rssMB: Math.max(...samples.map((s) => s.rssMB)), all: samples.map((s) => s.seconds) });
+/** The cases of one build (`base` is a checkout root with built dists); `old` builds lack --no-estimate. */
+function buildCases(base, archive, old) {
+  const cli = join(base, 'packages/cli/dist/main.js');
+  return [
+    ['fast path, full analysis', `node ${cli} analyze ${archive} --json > /dev/null`],
+    old
+      ? ['fast path, no estimate', `node ${join(base, 'bench/probe.mjs')} ${archive} nosample > /dev/null`]
+      : ['fast path, no estimate', `node ${cli} analyze ${archive} --no-estimate --json > /dev/null`],
+    ['stream path (stdin), full analysis', `cat ${archive} | node ${cli} analyze - --json > /dev/null`],
+  ];
 }
-const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-console.log(`\narchive: ${(size / 1e9).toFixed(2)} GB, ${layers.length} layers; ${runs} runs each, medians\n`);
-console.log('| case | wall (s, median) | throughput (GB/s) | peak RSS (MB) | runs (s) |');
-console.log('|---|---:|---:|---:|---|');
-for (const r of results) console.log(`| ${r.name} | ${r.seconds.toFixed(2)} | ${(size / 1e9 / r.seconds).toFixed(2)} | ${r.rssMB.toFixed(0)} | ${r.all.join(', ')} |`);
-const fast = byName['imgsize, file (fast path)'];
-const walkOnly = byName['imgsize header walk only (positional walker, every layer)'];
-const noSample = byName['imgsize library, file, no compression sampling'];
-const stream = byName['imgsize, stdin (stream path)'];
-const gnu = byName['GNU tar -tf over every layer (C floor)'];
-const cat = byName['cat | wc -c (pipe floor)'];
-console.log(`\nfast path (full analysis) / GNU tar listing time: ${(fast.seconds / gnu.seconds).toFixed(2)}× (target ≤ 2×)`);
-console.log(`fast path without compression sampling / GNU tar: ${(noSample.seconds / gnu.seconds).toFixed(2)}×`);
-console.log(`header walk only / GNU tar: ${(walkOnly.seconds / gnu.seconds).toFixed(2)}×`);
-console.log(`stream throughput / cat|wc -c throughput: ${(cat.seconds / stream.seconds).toFixed(2)}× (target ≥ 0.5×)`);
+
+const report = [];
+for (const name of images) {
+  const g = GENERATORS[name];
+  if (!g) throw new Error(`unknown image ${name} (${Object.keys(GENERATORS).join(', ')})`);
+  const out = join(dir, name);
+  execFileSync('node', [join(root, g.script), out], { stdio: 'inherit' });
+  const archive = join(out, g.archive);
+  const size = statSync(archive).size;
+  const layers = readdirSync(join(out, 'layers')).map((f) => join(out, 'layers', f));
+  const builds = [['after', buildCases(root, archive, false)]];
+  if (before) builds.unshift(['before', buildCases(before, archive, true)]);
+  const floors = [
+    ['GNU tar -tf over every layer', layers.map((l) => `tar -tf ${l} > /dev/null`).join(' && ')],
+    ['header walk only (positional walker)', `node ${join(root, 'bench/walk.mjs')} ${archive} > /dev/null`],
+    ['cat \| wc -c', `cat ${archive} | wc -c > /dev/null`],
+  ];
+  const n = Number(process.env[`BENCH_RUNS_${name.toUpperCase()}`] ?? runs);
+  timed(`cat ${archive} > /dev/null`); // warm the page cache
+  const samples = new Map();
+  const add = (key, s) => samples.set(key, [...(samples.get(key) ?? []), s]);
+  for (let i = 0; i < n; i++) {
+    for (const [label, cmd] of floors) add(label, timed(cmd));
+    for (let c = 0; c < builds[0][1].length; c++) for (const [b, cases] of builds) add(`${b}|${cases[c][0]}`, timed(cases[c][1]));
+  }
+  const stat = (key) => {
+    const xs = samples.get(key);
+    return { seconds: median(xs.map((s) => s.seconds)), rssMB: Math.max(...xs.map((s) => s.rssMB)), all: xs.map((s) => s.seconds) };
+  };
+  const tar = stat(floors[0][0]);
+  const cat = stat(floors[2][0]);
+  report.push(`\n### ${name}: ${(size / 1e9).toFixed(2)} GB, ${layers.length} layers (${n} runs each, medians; RSS = max)\n`);
+  report.push(`| case | ${builds.map(([b]) => `${b} s | ${b} RSS MB | ${b} vs floor`).join(' | ')} | runs (s) |`);
+  report.push(`|---|${builds.map(() => '---:|---:|---:').join('|')}|---|`);
+  for (const [label] of builds[0][1]) {
+    const cells = builds.map(([b]) => {
+      const s = stat(`${b}|${label}`);
+      const vs = label.startsWith('stream') ? `${(cat.seconds / s.seconds).toFixed(2)}× cat` : `${(s.seconds / tar.seconds).toFixed(2)}× tar`;
+      return `${s.seconds.toFixed(2)} | ${s.rssMB.toFixed(0)} | ${vs}`;
+    });
+    const all = builds.map(([b]) => `${b}: ${stat(`${b}|${label}`).all.join(', ')}`).join('; ');
+    report.push(`| ${label} | ${cells.join(' | ')} | ${all} |`);
+  }
+  for (const [label] of floors) {
+    const s = stat(label);
+    report.push(`| ${label} | ${s.seconds.toFixed(2)} | ${s.rssMB.toFixed(0)} | ${builds.length > 1 ? ' | | |' : ''} | ${s.all.join(', ')} |`);
+  }
+  report.push(`\ntargets: fast path ≤ 3× tar (full), ≤ 2× tar (no estimate); stream ≥ 0.6× cat; RSS ≤ 250 MB`);
+  console.log(report.slice(-builds[0][1].length - floors.length - 4).join('\n'));
+}
+console.log(`\n${report.join('\n')}`);

@@ -59,6 +59,11 @@ export interface AnalyzeOptions {
    * `base-image` category; default: annotations, else the first layer (a guess).
    */
   base?: ImageSource | BaseImageHint | ((image: LoadedImage) => BaseImageHint | undefined) | undefined;
+  /**
+   * False skips compressed-size sampling (`--no-estimate`): faster, and the report says so
+   * (`summary.compressedEstimate: 'skipped'`) and carries only exact compressed figures.
+   */
+  estimate?: boolean | undefined;
 }
 
 /** Default scan plugins: the compression sampler and the GPU fatbin inventory. */
@@ -70,7 +75,7 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
     signal: options.signal,
     onProgress: options.onProgress,
     image: options.image,
-    scan: { ...options.scan, plugins: options.scan?.plugins ?? DEFAULT_PLUGINS },
+    scan: { ...options.scan, plugins: options.scan?.plugins ?? (options.estimate === false ? [GPU_INVENTORY] : DEFAULT_PLUGINS) },
     limits: options.limits,
     layerCache: options.layerCache,
   });
@@ -101,7 +106,39 @@ export function hasRpmSqlite(image: LoadedImage): boolean {
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'gpu'> & { base?: BaseImageHint | undefined } = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate' | 'gpu'> & { base?: BaseImageHint | undefined } = {},
+): Report {
+  const report = buildFullReport(image, options);
+  return options.estimate === false ? withoutEstimates(report) : report;
+}
+
+/**
+ * The report of an analysis that skipped compressed-size sampling: labelled, and stripped of every
+ * compressed figure that is not exact (they would be class priors, not measurements). Findings
+ * keep their required `compressedBytes`, which renderers do not show when the label is present.
+ */
+function withoutEstimates(r: Report): Report {
+  const exact = r.summary.compressedBytes !== undefined && r.summary.compressedBytesExact === true;
+  if (exact) return { ...r, summary: { ...r.summary, compressedEstimate: 'skipped' } };
+  const { pullSeconds: _p, potentialSavingsCompressedBytes: _c, potentialSavingsPullSeconds: _s, compressedBytes: _b, compressedBytesExact: _e, ...summary } = r.summary;
+  const dropC = <T extends { compressedBytes?: number | undefined }>(x: T): T => {
+    const { compressedBytes: _x, ...rest } = x;
+    return rest as T;
+  };
+  return {
+    ...r,
+    summary: { ...summary, compressedEstimate: 'skipped' },
+    layers: r.layers.map((l) => (l.compressedBytesExact ? l : dropC(l))),
+    waste: { ...r.waste, topPaths: r.waste.topPaths.map(dropC) },
+    ...(r.categories && { categories: r.categories.map(dropC) }),
+    ...(r.packages && { packages: { ...r.packages, packages: r.packages.packages.map(dropC) } }),
+    pull: undefined,
+  };
+}
+
+function buildFullReport(
+  image: LoadedImage,
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'gpu'> & { base?: BaseImageHint | undefined },
 ): Report {
   const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);

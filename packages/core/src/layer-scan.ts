@@ -24,15 +24,19 @@ export interface PayloadAccess {
 
 /** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
 export interface LayerScanPlugin {
+  /** Called before the walk with what is known of the layer (its tar size, when known up front). */
+  begin?(info: { tarBytes?: number | undefined }): void;
   /**
    * Payload ranges of this regular file the plugin wants, or null. On the fast path `access`
    * reads any part of the payload right away (synchronously, before the walk moves on).
    */
   want(entry: ScannedEntry, index: number, access?: PayloadAccess): readonly ByteRange[] | null;
-  data(index: number, offset: number, chunk: Buffer): void;
-  entryEnd(index: number): void;
-  /** Called once at the end; may fill `csize` and `estimatedCompressedBytes`. */
-  finish(scan: LayerScan): void;
+  /** Bytes of a wanted range; a returned promise holds the walk back (backpressure). */
+  data(index: number, offset: number, chunk: Buffer): void | Promise<void>;
+  /** The entry's wanted bytes were all delivered; a returned promise holds the walk back (backpressure). */
+  entryEnd(index: number): void | Promise<void>;
+  /** Called once at the end; may fill `csize` and `estimatedCompressedBytes` (and may be async). */
+  finish(scan: LayerScan): void | Promise<void>;
 }
 
 /**
@@ -54,6 +58,11 @@ export interface LayerScanOptions {
   maxCaptureBytes?: number | undefined;
   /** Max bytes captured in one layer (default: no per-layer cap, only the load's `meter`); further captures are skipped with a warning. */
   maxCaptureTotal?: number | undefined;
+  /**
+   * Length of the uncompressed layer tar when known before the walk (an uncompressed archive
+   * member): plugins spread their byte budgets over it. Both readers of a source must pass the same.
+   */
+  tarBytesHint?: number | undefined;
   /** Plugin factories; each is called once per layer. */
   plugins?: ReadonlyArray<LayerScanPluginFactory> | undefined;
   limits?: Partial<TarLimits> | undefined;
@@ -88,8 +97,8 @@ export function scanOptionsFor(
 
 interface Consumer {
   ranges: readonly ByteRange[];
-  data(offset: number, chunk: Buffer): void;
-  end(): void;
+  data(offset: number, chunk: Buffer): void | Promise<void>;
+  end(): void | Promise<void>;
 }
 
 /**
@@ -98,13 +107,14 @@ interface Consumer {
  */
 export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (position: number, length: number) => Buffer): {
   visitor: TarVisitor;
-  finish(walk: TarWalkResult): LayerScan;
+  finish(walk: TarWalkResult): Promise<LayerScan>;
 } {
   const capture = options.capture ?? isMetadataPath;
   const meter = options.meter ?? new ResourceMeter({ ...DEFAULT_LIMITS });
   const maxCaptureOf = (path: string): number => options.maxCaptureBytes ?? captureLimitOf(path, meter.limits);
   const maxCaptureTotal = options.maxCaptureTotal ?? Infinity;
   const plugins = (options.plugins ?? []).map((make) => make());
+  for (const p of plugins) p.begin?.({ tarBytes: options.tarBytesHint });
   const entries: ScannedEntry[] = [];
   const captured: CapturedFile[] = [];
   const warnings: ImgsizeWarning[] = [];
@@ -186,21 +196,28 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
       return mergeRanges(consumers.flatMap((c) => c.ranges));
     },
     data(offset, chunk) {
-      if (consumers.length === 1) {
-        consumers[0]!.data(offset, chunk);
-        return;
+      if (consumers.length === 1) return consumers[0]!.data(offset, chunk);
+      let wait: Promise<void> | undefined;
+      for (const c of consumers) {
+        const p = deliver(c, offset, chunk);
+        if (p) wait = wait ? wait.then(() => p) : p;
       }
-      for (const c of consumers) deliver(c, offset, chunk);
+      return wait;
     },
     entryEnd() {
-      for (const c of consumers) c.end();
+      let wait: Promise<void> | undefined;
+      for (const c of consumers) {
+        const p = c.end();
+        if (p) wait = wait ? wait.then(() => p) : p;
+      }
       consumers = [];
+      return wait;
     },
   };
 
   return {
     visitor,
-    finish(walk) {
+    async finish(walk) {
       const hazardWarnings = [...hazards].map(([hz, { first, count }]) =>
         warning('W_PATH_HAZARD', `entry name ${JSON.stringify(first)} ${PATH_HAZARD_TEXT[hz]}${count > 1 ? ` (and ${count - 1} more)` : ''}`),
       );
@@ -219,22 +236,25 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         captured,
         warnings: [...walk.warnings.map((w) => warning('W_LAYER_TAR', w)), ...hazardWarnings, ...warnings],
       };
-      for (const p of plugins) p.finish(scan);
+      for (const p of plugins) await p.finish(scan);
       return scan;
     },
   };
 }
 
 /** Delivers the parts of `chunk` (at payload `offset`) that fall inside the consumer's ranges. */
-function deliver(c: Consumer, offset: number, chunk: Buffer): void {
+function deliver(c: Consumer, offset: number, chunk: Buffer): Promise<void> | undefined {
   const end = offset + chunk.length;
+  let wait: Promise<void> | undefined;
   for (const [s, e] of c.ranges) {
     if (e <= offset) continue;
     if (s >= end) break;
     const from = Math.max(s, offset);
     const to = Math.min(e, end);
-    c.data(from, chunk.subarray(from - offset, to - offset));
+    const p = c.data(from, chunk.subarray(from - offset, to - offset));
+    if (p) wait = wait ? wait.then(() => p) : p;
   }
+  return wait;
 }
 
 /** Sorted union of ranges. */
@@ -258,7 +278,7 @@ export function createLayerSink(compression: BlobCompression | 'auto', options: 
   const walker = new TarStreamWalker(visitor, { limits: options.limits, signal: options.signal });
   const tarSink: ByteSink<LayerScan> = {
     write: (c) => walker.write(c),
-    end: async () => finish(await walker.end()),
+    end: async () => await finish(await walker.end()),
     destroy: (e) => walker.destroy(e),
   };
   if (compression === 'none') return tarSink;
@@ -334,7 +354,7 @@ export async function scanLayerRegion(fh: FileHandle, start: number, length: num
     }
     return buf.subarray(0, got);
   };
-  const { visitor, finish } = createLayerVisitor(options, readAt);
+  const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length }, readAt);
   const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal });
-  return finish(walk);
+  return await finish(walk);
 }

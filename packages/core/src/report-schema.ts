@@ -76,6 +76,11 @@ export const SummarySchema = z.object({
   /** Compressed size of all layer blobs (gzip -6 where estimated). */
   compressedBytes: Bytes.optional(),
   compressedBytesExact: z.boolean().optional(),
+  /**
+   * 'skipped' when compressed-size sampling was turned off (`--no-estimate`): compressed figures
+   * are then absent unless exact from the source, and findings' `compressedBytes` are not estimates.
+   */
+  compressedEstimate: z.enum(['skipped']).optional(),
   /** Estimated pull time of the compressed layers at the chosen bandwidth. */
   pullSeconds: z.number().nonnegative().optional(),
   /** Sum of the findings' savings, each byte counted once. */

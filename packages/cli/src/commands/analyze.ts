@@ -27,6 +27,7 @@ which is re-rendered in the formats asked for.`,
       help: 'GPUs the image is deployed on: architectures (sm_80, 8.6) or products (a100, h100, l4),\ncomma-separated, or none (CPU only): GPU kernels only other GPUs use become a finding',
     },
     'include-files': { type: 'boolean', help: "add per-path data to the JSON report, for a later 'imgsize diff'" },
+    'no-estimate': { type: 'boolean', help: 'skip the compressed-size estimate (faster; compressed sizes then\nonly where the source stores them exactly)' },
     budget: { type: 'string', arg: '<file>', help: "check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):\nexit 1 when a rule fails" },
     baseline: { type: 'string', arg: '<report>', help: "saved report (or image) the budget's regression rules compare to" },
     dockerfile: { type: 'string', arg: '<file>', help: 'the Dockerfile the image was built from: every finding points at Dockerfile:LINE' },
@@ -71,6 +72,7 @@ which is re-rendered in the formats asked for.`,
       gpu,
       base: values.base,
       dockerfile,
+      estimate: !values['no-estimate'],
     });
     let report: Report = dockerfile ? locateFindings(input.report, dockerfile.text, dockerfile.path).report : input.report;
     let result: BudgetResult | undefined;

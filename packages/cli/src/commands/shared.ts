@@ -126,6 +126,8 @@ export interface ReportInputOptions {
   bandwidth?: number | undefined;
   /** Add per-path data (`files`) when analysing a source. */
   includeFiles: boolean;
+  /** False skips compressed-size sampling (--no-estimate). */
+  estimate?: boolean | undefined;
   /** Shown in progress ("before", "baseline"). */
   label?: string | undefined;
   /** How to reach registry / daemon / OCI sources. */
@@ -177,6 +179,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       ...(o.base !== undefined
         ? { base: openInput(o.base, ctx, o.sourceOptions) }
         : o.dockerfile !== undefined && { base: (img: LoadedImage) => dockerfileBaseHint(img, o.dockerfile!.text, o.dockerfile!.path) }),
+      ...(o.estimate === false && { estimate: false }),
       ...(o.bandwidth !== undefined && { bandwidthBitsPerSecond: o.bandwidth }),
     });
   } finally {

@@ -160,7 +160,12 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
   if (sm.compressedBytes !== undefined) rows.push([`Compressed (${sm.compressedBytesExact ? 'exact' : 'estimated, gzip -6'})`, formatBytes(sm.compressedBytes)]);
   if (r.pull) rows.push([`Estimated pull time at ${formatBandwidth(r.pull.bandwidthBitsPerSecond)}`, `${formatSeconds(r.pull.seconds)}; after fixes ${formatSeconds(r.pull.afterFixesSeconds)}`]);
   if (sm.potentialSavingsBytes !== undefined) {
-    rows.push(['Potential savings', `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed`]);
+    rows.push([
+      'Potential savings',
+      sm.potentialSavingsCompressedBytes === undefined
+        ? `${formatBytes(sm.potentialSavingsBytes)} uncompressed`
+        : `${formatBytes(sm.potentialSavingsBytes)} uncompressed, ${formatBytes(sm.potentialSavingsCompressedBytes)} compressed`,
+    ]);
   }
   rows.push(['Layers', `${sm.layers}${sm.emptyLayers > 0 ? ` (${sm.emptyLayers} empty)` : ''}`]);
   const os = describeOs(r.image.osRelease);
@@ -179,7 +184,7 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     const overview = table(
       ['Severity', 'Finding', 'Saves (uncompressed)', 'Saves (compressed)', 'Layers'],
       ['l', 'l', 'r', 'r', 'l'],
-      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), formatBytes(f.compressedBytes), `${f.dockerfile ? `${mdCode(dockerfileLabel(f.dockerfile), 60)} ` : ''}${f.layers.map((l) => `#${l}`).join(', ')}`]),
+      list.map((f, i) => [f.severity, `${i + 1}. ${mdText(truncate(f.title, 100))}`, formatBytes(f.bytes), r.summary.compressedEstimate === 'skipped' && r.summary.compressedBytes === undefined ? 'not estimated' : formatBytes(f.compressedBytes), `${f.dockerfile ? `${mdCode(dockerfileLabel(f.dockerfile), 60)} ` : ''}${f.layers.map((l) => `#${l}`).join(', ')}`]),
     );
     // Each fix whole, as a code block (issue 11: cutting at the first line inverted the advice).
     const fixes = list.map((f, i) => `**${i + 1}. ${mdText(truncate(f.title, 100))}**${f.countedInSavings ? '' : ' _(not counted in savings)_'}\n\n${codeFence(f.fix)}${f.note ? `\n\n${mdText(truncate(f.note, 400))}` : ''}`);

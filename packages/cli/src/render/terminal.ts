@@ -53,9 +53,12 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
   if (sm.potentialSavingsBytes !== undefined) {
     rows.push([
       'Potential savings',
-      `${formatBytes(sm.potentialSavingsBytes)} (${formatBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed, ~${formatSeconds(sm.potentialSavingsPullSeconds ?? 0)} pull)`,
+      sm.potentialSavingsCompressedBytes === undefined
+        ? formatBytes(sm.potentialSavingsBytes)
+        : `${formatBytes(sm.potentialSavingsBytes)} (${formatBytes(sm.potentialSavingsCompressedBytes)} compressed, ~${formatSeconds(sm.potentialSavingsPullSeconds ?? 0)} pull)`,
     ]);
   }
+  if (sm.compressedEstimate === 'skipped' && sm.compressedBytes === undefined) rows.push(['Compressed (pull size)', 'not estimated (--no-estimate)']);
   rows.push([
     'dive efficiency',
     `${formatPercent(r.dive.efficiency, 2)}, dive wasted ${formatBytes(r.dive.wastedBytes)}, user wasted ${formatPercent(r.dive.userWastedPercent, 2)}`,
@@ -127,7 +130,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
 
   if (r.findings && r.findings.length > 0) {
     h('Findings (largest first)');
-    for (const f of r.findings.slice(0, o.top)) out.push(...findingLines(f, o));
+    const noEstimate = r.summary.compressedEstimate === 'skipped' && r.summary.compressedBytes === undefined;
+    for (const f of r.findings.slice(0, o.top)) out.push(...findingLines(f, o, noEstimate));
     const rest = r.findings.slice(o.top);
     if (rest.length > 0) out.push('', moreFindingsLine(r.findings.length, rest));
   }
@@ -255,13 +259,13 @@ export function moreFindingsLine(total: number, rest: readonly Finding[]): strin
 const IND = '         ';
 
 /** One finding: severity and title, what it saves, where, evidence, the whole fix as a code block, the note. */
-function findingLines(f: Finding, o: TerminalOptions): string[] {
+function findingLines(f: Finding, o: TerminalOptions, noEstimate = false): string[] {
   const s = o.style;
   const w = o.width;
   const out: string[] = [];
   const sevWord = f.severity.padEnd(6);
   const sev = f.severity === 'high' ? s.red(sevWord) : f.severity === 'medium' ? s.yellow(sevWord) : s.dim(sevWord);
-  const saves = `${formatBytes(f.bytes)} (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)`;
+  const saves = noEstimate ? formatBytes(f.bytes) : `${formatBytes(f.bytes)} (${formatBytes(f.compressedBytes)} compressed, ~${formatSeconds(f.pullSeconds)} pull)`;
   const notCounted = f.countedInSavings ? '' : ' [not counted]';
   const title = safeText(f.title);
   if (2 + 7 + title.length + 2 + saves.length + notCounted.length <= w) {

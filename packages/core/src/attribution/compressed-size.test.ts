@@ -188,7 +188,7 @@ describe('content classes', () => {
     expect(contentClassOf(path)).toBe(cls);
   });
 
-  it('fills csize for zero-size and whiteout files too', () => {
+  it('fills csize for zero-size and whiteout files too', async () => {
     const p = createCompressionSampler();
     const entries: ScannedEntry[] = [
       { path: 'a', type: 'file', size: 0, mode: 0 },
@@ -196,7 +196,7 @@ describe('content classes', () => {
       { path: 'd', type: 'dir', size: 0, mode: 0 },
     ];
     const scan: LayerScan = { entries, tarBytes: 2048, contentBytes: 0, captured: [], warnings: [] };
-    p.finish(scan);
+    await p.finish(scan);
     expect(entries[0]!.csize).toBeGreaterThan(0);
     expect(entries[2]!.csize).toBeUndefined();
     expect(scan.estimatedCompressedBytes).toBeGreaterThan(0);

@@ -18,7 +18,7 @@
  *   when the class has few sampled bytes).
  * - Every tar header costs about HEADER_COST compressed bytes; padding is zeros (nearly free).
  */
-import { deflateRawSync } from 'node:zlib';
+import { deflateRaw } from 'node:zlib';
 import type { LayerScan, ScannedEntry } from '../model.js';
 import { definePlugin, type LayerScanPlugin, type LayerScanPluginFactory } from '../layer-scan.js';
 import type { ByteRange } from '../tar/types.js';
@@ -29,6 +29,8 @@ export interface CompressionSamplerOptions {
   rate?: number | undefined;
   /** Hard cap of bytes read per layer (default 96 MiB). */
   maxSampleBytesPerLayer?: number | undefined;
+  /** Tail budget of a layer whose size is known up front (default TAIL_BUDGET_BYTES). */
+  tailBudgetBytes?: number | undefined;
   /** zlib level the estimate is for (default 6, as `gzip` and Docker use). */
   level?: number | undefined;
 }
@@ -40,7 +42,7 @@ const SMALL = 64 * 1024;
 const BATCH = 64 * 1024;
 const HUGE = 64 * MiB;
 const MAX_UNITS_PER_FILE = 256;
-const DEFAULT_LAYER_CAP = 96 * MiB;
+const DEFAULT_LAYER_CAP = 16 * MiB;
 /** Sampled bytes a class needs before its own ratio outweighs the prior. */
 const PRIOR_BYTES = 32 * 1024;
 /** Compressed bytes of one tar header (512 B) in a gzip stream, measured on real layers. */
@@ -53,15 +55,22 @@ const STREAM_OVERHEAD = 40;
  * layer is read at ~25%, 100 MB at ~9%, 1 GB at ~2.6%, and no layer beyond the hard cap.
  */
 export const SAMPLING_SCHEDULE: ReadonlyArray<readonly [number, number]> = [
-  [4 * MiB, 1 / 4],
-  [16 * MiB, 1 / 16],
-  [Infinity, 1 / 80],
+  [2 * MiB, 1 / 4],
+  [6 * MiB, 1 / 16],
+  [Infinity, 1 / 256],
 ];
 
-/** The sampling rate after `requested` bytes of the layer were asked for. */
-export function scheduledRate(requested: number): number {
-  for (const [upTo, rate] of SAMPLING_SCHEDULE) if (requested < upTo) return rate;
-  return SAMPLING_SCHEDULE[SAMPLING_SCHEDULE.length - 1]![1];
+/**
+ * Bytes the tail of the schedule may read in a layer whose tar size is known up front: its rate
+ * drops below the schedule's last one so that the layer's reads end near this budget, spread over
+ * the whole layer (a cap reached halfway would leave the end of the layer unsampled).
+ */
+export const TAIL_BUDGET_BYTES = 10 * MiB;
+
+/** The sampling rate after `requested` bytes of the layer were asked for (`tail` replaces the last rate). */
+export function scheduledRate(requested: number, tail?: number): number {
+  for (let i = 0; i < SAMPLING_SCHEDULE.length - 1; i++) if (requested < SAMPLING_SCHEDULE[i]![0]) return SAMPLING_SCHEDULE[i]![1];
+  return tail ?? SAMPLING_SCHEDULE[SAMPLING_SCHEDULE.length - 1]![1];
 }
 
 /** Content classes with their prior compressed/uncompressed ratio (gzip -6). */
@@ -192,6 +201,29 @@ export function sampleRanges(path: string, size: number, rate: number): ByteRang
   return unitsOf(path, size, rate).map((u) => [u.start, u.end] as const);
 }
 
+/**
+ * The rate for a file larger than SMALL when `requested` bytes of the layer were asked for: the
+ * schedule integrated over the file's (effective) bytes, so one big file at the start of a layer
+ * does not take the generous head rate for all of itself (and with it the whole layer's budget).
+ */
+function blendedRate(requested: number, size: number, tail: number | undefined): number {
+  const effective = size <= HUGE ? size : Math.sqrt(size * HUGE);
+  let left = effective;
+  let bytes = 0;
+  let at = requested;
+  for (let i = 0; i < SAMPLING_SCHEDULE.length && left > 0; i++) {
+    const last = i === SAMPLING_SCHEDULE.length - 1;
+    const rate = last ? (tail ?? SAMPLING_SCHEDULE[i]![1]) : SAMPLING_SCHEDULE[i]![1];
+    const upTo = last ? Infinity : SAMPLING_SCHEDULE[i]![0];
+    if (at >= upTo) continue;
+    const covered = Math.min(left, (upTo - at) / rate);
+    bytes += covered * rate;
+    at += covered * rate;
+    left -= covered;
+  }
+  return bytes / effective;
+}
+
 /** Probability that a file of `size` gets at least one sampled byte at `rate`. */
 function inclusionProbability(size: number, rate: number): number {
   if (size <= SMALL) return rate;
@@ -220,9 +252,15 @@ interface BigState {
   cur: number;
   buf: Buffer;
   filled: number;
-  compressed: number;
-  measured: number;
+  /** Pending deflate jobs of this file's units (their compressed and measured bytes). */
+  jobs: Array<Job>;
   weight: number;
+}
+
+/** One deflate call, run on libuv's thread pool; `compressed` is set when it completes. */
+interface Job {
+  measured: number;
+  compressed: number;
 }
 
 interface Batch {
@@ -230,6 +268,14 @@ interface Batch {
   bytes: number;
   members: Array<{ index: number; weight: number }>;
 }
+
+/**
+ * What is tallied, in the order the walk produced it (not the order deflates complete), so the
+ * stream and positional walkers give bit-identical estimates.
+ */
+type Measurement =
+  | { kind: 'batch'; cls: ContentClass; job: Job; members: Array<{ index: number; weight: number }> }
+  | { kind: 'file'; cls: ContentClass; index: number; size: number; weight: number; jobs: Job[] };
 
 /** Horvitz–Thompson tally of one class and size bucket: Σ ratio·weight, Σ weight, bytes actually sampled. */
 interface Tally {
@@ -244,59 +290,81 @@ function shrink(t: Tally, fallback: number): number {
 }
 
 /**
+ * Deflate jobs queued on the thread pool above which the walk waits: each job holds a zlib state
+ * (~300 KiB at level 6) and its input, so this bounds memory; libuv runs 4 at a time by default.
+ */
+const MAX_IN_FLIGHT = 6;
+
+/**
  * Creates the layer-scan plugin that fills `entry.csize` for every regular file and
- * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates).
+ * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates). Samples are deflated on
+ * libuv's thread pool while the walk goes on; `finish` waits for them.
  */
 export function createCompressionSampler(options: CompressionSamplerOptions = {}): LayerScanPlugin {
   const fixedRate = options.rate;
   const cap = options.maxSampleBytesPerLayer ?? DEFAULT_LAYER_CAP;
   const level = options.level ?? 6;
   const states = new Map<number, SmallState | BigState>();
-  const fileRatio = new Map<number, number>();
-  const tallies = new Map<ContentClass, Tally[]>(CLASS_LIST.map((c) => [c, Array.from({ length: BUCKETS }, () => ({ num: 0, den: 0, sampled: 0 }))]));
   const batches = new Map<ContentClass, Batch>();
   const tails = new Map<ContentClass, Buffer>();
+  const measurements: Measurement[] = [];
   let requested = 0;
+  let tailRate: number | undefined;
+  let inFlight = 0;
+  let failure: Error | undefined;
+  /** Walk steps waiting until at most `limit` jobs are in flight. */
+  let waiters: Array<{ limit: number; resolve: () => void }> = [];
+  const settled = (limit: number): boolean => inFlight <= limit;
 
-  const deflated = (b: Buffer, dictionary?: Buffer): number =>
-    deflateRawSync(b, dictionary && dictionary.length > 0 ? { level, dictionary } : { level }).length;
-
-  const tally = (cls: ContentClass, bucket: number, ratio: number, weight: number, sampled: number): void => {
-    const t = tallies.get(cls)![bucket]!;
-    t.num += ratio * weight;
-    t.den += weight;
-    t.sampled += sampled;
+  /** Starts deflating `b` (primed with `dictionary`) on the thread pool; the job's `compressed` is filled on completion. */
+  const deflate = (b: Buffer, measured: number, dictionary?: Buffer): Job => {
+    const job: Job = { measured, compressed: 0 };
+    inFlight++;
+    const opts = dictionary && dictionary.length > 0 ? { level, dictionary } : { level };
+    deflateRaw(b, opts, (err, out) => {
+      inFlight--;
+      if (err) failure ??= err;
+      else job.compressed = out.length;
+      if (waiters.length === 0) return;
+      const still: typeof waiters = [];
+      for (const w of waiters) (settled(w.limit) ? w.resolve() : still.push(w));
+      waiters = still;
+    });
+    return job;
   };
+
+  /** Undefined when at most `limit` jobs are in flight (0: the pool is idle), else a promise of that. */
+  const below = (limit: number): Promise<void> | undefined =>
+    settled(limit) ? undefined : new Promise<void>((resolve) => waiters.push({ limit, resolve }));
 
   const flushBatch = (cls: ContentClass): void => {
     const b = batches.get(cls);
     batches.delete(cls);
     if (!b || b.bytes === 0) return;
     const buf = b.parts.length === 1 ? b.parts[0]! : Buffer.concat(b.parts, b.bytes);
-    const ratio = deflated(buf, tails.get(cls)) / b.bytes;
+    measurements.push({ kind: 'batch', cls, job: deflate(buf, b.bytes, tails.get(cls)), members: b.members });
     tails.set(cls, Buffer.from(buf.subarray(Math.max(0, buf.length - PRIME))));
-    for (const m of b.members) {
-      fileRatio.set(m.index, ratio);
-      tally(cls, 0, ratio, m.weight, b.bytes / b.members.length);
-    }
   };
 
   const measureUnit = (s: BigState): void => {
     const u = s.units[s.cur]!;
     const buf = s.buf.subarray(0, s.filled);
     const prime = Math.min(u.measureFrom - u.start, buf.length);
-    if (buf.length > prime) {
-      s.compressed += deflated(buf.subarray(prime), buf.subarray(0, prime));
-      s.measured += buf.length - prime;
-    }
+    if (buf.length > prime) s.jobs.push(deflate(buf.subarray(prime), buf.length - prime, buf.subarray(0, prime)));
     s.cur++;
     s.filled = 0;
+    // the buffer now belongs to the deflate job
+    s.buf = Buffer.allocUnsafe(UNIT);
   };
 
   return {
+    begin({ tarBytes }) {
+      const last = SAMPLING_SCHEDULE[SAMPLING_SCHEDULE.length - 1]![1];
+      if (tarBytes !== undefined && tarBytes > 0) tailRate = Math.min(last, (options.tailBudgetBytes ?? TAIL_BUDGET_BYTES) / tarBytes);
+    },
     want(entry: ScannedEntry, index: number) {
       if (entry.type !== 'file' || entry.size === 0 || requested >= cap) return null;
-      const rate = fixedRate ?? scheduledRate(requested);
+      const rate = fixedRate ?? (entry.size <= SMALL ? scheduledRate(requested, tailRate) : blendedRate(requested, entry.size, tailRate));
       const cls = contentClassOf(entry.path);
       const weight = entry.size / inclusionProbability(entry.size, rate);
       if (entry.size <= SMALL) {
@@ -308,15 +376,15 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
       const units = unitsOf(entry.path, entry.size, rate);
       if (units.length === 0) return null;
       requested += units.reduce((n, u) => n + (u.end - u.start), 0);
-      states.set(index, { kind: 'big', cls, size: entry.size, units, cur: 0, buf: Buffer.allocUnsafe(UNIT), filled: 0, compressed: 0, measured: 0, weight });
+      states.set(index, { kind: 'big', cls, size: entry.size, units, cur: 0, buf: Buffer.allocUnsafe(UNIT), filled: 0, jobs: [], weight });
       return units.map((u) => [u.start, u.end] as const);
     },
     data(index, offset, chunk) {
       const s = states.get(index);
-      if (!s) return;
+      if (!s) return undefined;
       if (s.kind === 'small') {
         s.parts.push(Buffer.from(chunk));
-        return;
+        return undefined;
       }
       let pos = 0;
       while (pos < chunk.length && s.cur < s.units.length) {
@@ -336,31 +404,58 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
         pos += n;
         if (s.filled === b - a) measureUnit(s);
       }
+      return below(MAX_IN_FLIGHT);
     },
     entryEnd(index) {
       const s = states.get(index);
-      if (!s) return;
+      if (!s) return undefined;
       states.delete(index);
       if (s.kind === 'small') {
         const buf = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts);
-        if (buf.length === 0) return;
+        if (buf.length === 0) return undefined;
         let b = batches.get(s.cls);
         if (!b) batches.set(s.cls, (b = { parts: [], bytes: 0, members: [] }));
         b.parts.push(buf);
         b.bytes += buf.length;
         b.members.push({ index, weight: s.weight });
         if (b.bytes >= BATCH) flushBatch(s.cls);
-        return;
+      } else {
+        if (s.filled > 0 && s.cur < s.units.length) measureUnit(s);
+        if (s.jobs.length > 0) measurements.push({ kind: 'file', cls: s.cls, index, size: s.size, weight: s.weight, jobs: s.jobs });
       }
-      if (s.filled > 0 && s.cur < s.units.length) measureUnit(s);
-      if (s.measured > 0) {
-        const ratio = s.compressed / s.measured;
-        fileRatio.set(index, ratio);
-        tally(s.cls, bucketOf(s.size), ratio, s.weight, s.measured);
-      }
+      return below(MAX_IN_FLIGHT);
     },
-    finish(scan: LayerScan) {
+    async finish(scan: LayerScan) {
       for (const cls of CLASS_LIST) flushBatch(cls);
+      await below(0);
+      if (failure) throw failure;
+      const fileRatio = new Map<number, number>();
+      const tallies = new Map<ContentClass, Tally[]>(CLASS_LIST.map((c) => [c, Array.from({ length: BUCKETS }, () => ({ num: 0, den: 0, sampled: 0 }))]));
+      const tally = (cls: ContentClass, bucket: number, ratio: number, weight: number, sampled: number): void => {
+        const t = tallies.get(cls)![bucket]!;
+        t.num += ratio * weight;
+        t.den += weight;
+        t.sampled += sampled;
+      };
+      for (const m of measurements) {
+        if (m.kind === 'batch') {
+          const ratio = m.job.compressed / m.job.measured;
+          for (const x of m.members) {
+            fileRatio.set(x.index, ratio);
+            tally(m.cls, 0, ratio, x.weight, m.job.measured / m.members.length);
+          }
+        } else {
+          let compressed = 0;
+          let measured = 0;
+          for (const j of m.jobs) {
+            compressed += j.compressed;
+            measured += j.measured;
+          }
+          const ratio = compressed / measured;
+          fileRatio.set(m.index, ratio);
+          tally(m.cls, bucketOf(m.size), ratio, m.weight, measured);
+        }
+      }
       // Per class and size bucket, shrunk toward the whole class, itself shrunk toward the prior.
       const ratios = new Map<ContentClass, number[]>();
       for (const cls of CLASS_LIST) {
@@ -389,4 +484,4 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
  * The default sampler as a plugin factory with an identity: cached scans are keyed by its id and
  * version, so bump the version whenever the sampler's estimates change.
  */
-export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '1', () => createCompressionSampler());
+export const COMPRESSION_SAMPLER: LayerScanPluginFactory = definePlugin('imgsize/compression-sampler', '2', () => createCompressionSampler());

@@ -221,7 +221,8 @@ class BlobHandler {
     if (kind === 'tar' || kind === 'gzip' || kind === 'zstd') {
       this.mode = 'layer';
       this.compression = kind === 'tar' ? 'none' : kind;
-      this.sink = createLayerSink(this.compression, this.scanOpts);
+      // the same tar size hint the fast path's region gives (the sampler's tail budget follows it)
+      this.sink = createLayerSink(this.compression, this.compression === 'none' ? { ...this.scanOpts, tarBytesHint: this.size } : this.scanOpts);
       if (!this.keepJson) this.head = [];
       return this.feed(buf);
     }

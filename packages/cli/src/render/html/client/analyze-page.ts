@@ -187,7 +187,7 @@ export function analyzePage(data: AnalyzePageData): void {
   const secF = section(
     'findings',
     'Findings',
-    F.length ? `potential savings ${fmtBytes(sm.potentialSavingsBytes ?? 0)} uncompressed, ${fmtBytes(sm.potentialSavingsCompressedBytes ?? 0)} compressed; each byte counted once` : '',
+    F.length ? `potential savings ${fmtBytes(sm.potentialSavingsBytes ?? 0)} uncompressed${sm.potentialSavingsCompressedBytes === undefined ? '' : `, ${fmtBytes(sm.potentialSavingsCompressedBytes)} compressed`}; each byte counted once` : '',
   );
   if (F.length === 0) secF.append(h('p', { class: 'note', text: r.findings ? 'No findings: nothing obvious to remove.' : 'This report has no findings section.' }));
   F.forEach((f, i) => {
