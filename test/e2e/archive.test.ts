@@ -47,7 +47,12 @@ function comparable(r: Report): unknown {
     summary: { ...r.summary, compressedBytes: undefined, compressedBytesExact: undefined, pullSeconds: undefined, potentialSavingsCompressedBytes: undefined, potentialSavingsPullSeconds: undefined },
     // compressed estimates depend on the blob compression when it is exact; drop them everywhere
     categories: r.categories?.map((c) => ({ ...c, compressedBytes: undefined })),
-    findings: r.findings?.map((f) => ({ ...f, compressedBytes: undefined, pullSeconds: undefined })),
+    findings: r.findings?.map((f) => ({
+      ...f,
+      compressedBytes: undefined,
+      pullSeconds: undefined,
+      ...('layerBytes' in f && { layerBytes: (f as { layerBytes: object[] }).layerBytes.map((l) => ({ ...l, compressedBytes: undefined })) }),
+    })),
     packages: r.packages && { ...r.packages, packages: r.packages.packages.map((p) => ({ ...p, compressedBytes: undefined })) },
     pull: undefined,
     waste: { ...r.waste, topPaths: r.waste.topPaths.map((w) => ({ ...w, compressedBytes: undefined })) },

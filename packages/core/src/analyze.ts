@@ -3,6 +3,7 @@
  * I/O; everything after `load` is pure (data in, report out).
  */
 import { createDiveObserver } from './dive.js';
+import { throwIfAborted } from './errors.js';
 import { mapHistoryToLayers } from './image-config.js';
 import type { ImageSource, LayerScan, LoadedImage, LoadOptions, Progress } from './model.js';
 import type { LayerScanOptions } from './layer-scan.js';
@@ -69,22 +70,52 @@ export interface AnalyzeOptions {
 /** Default scan plugins: the compression sampler and the GPU fatbin inventory. */
 const DEFAULT_PLUGINS = [COMPRESSION_SAMPLER, GPU_INVENTORY];
 
-/** Loads the image from `source` and returns its full report. */
+/**
+ * Loads the image from `source` and returns its full report. Progress: the source's `read`/`scan`
+ * events, `analyze` between the report's stages (the loop yields and checks `signal` there), and
+ * one final `done`.
+ */
 export async function analyzeImage(source: ImageSource, options: AnalyzeOptions = {}): Promise<Report> {
+  const consumer = options.onProgress;
+  let last: Progress | undefined;
+  const onProgress = consumer
+    ? (p: Progress): void => {
+        last = p;
+        consumer(p);
+      }
+    : undefined;
   const image = await source.load({
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress,
     image: options.image,
     scan: { ...options.scan, plugins: options.scan?.plugins ?? (options.estimate === false ? [GPU_INVENTORY] : DEFAULT_PLUGINS) },
     limits: options.limits,
     layerCache: options.layerCache,
   });
-  options.onProgress?.({ phase: 'analyze', bytes: 0 });
+  throwIfAborted(options.signal);
+  const total = last?.totalBytes;
+  // The input is read: `analyze` and `done` events carry its full byte count.
+  const bytes = total ?? last?.bytes ?? 0;
+  consumer?.({ phase: 'analyze', bytes, totalBytes: total });
   // sql.js (WebAssembly) starts in ~0.5 s: only for images that have an rpmdb.sqlite.
   const sqlite = options.sqlite ?? (hasRpmSqlite(image) ? await loadSqlite() : undefined);
   const base =
     typeof options.base === 'function' ? options.base(image) : options.base && 'load' in options.base ? await loadBaseHint(options.base, options) : options.base;
-  return buildReport(image, { ...options, sqlite, base });
+  // The report's stages are synchronous: between them, yield, check the signal, report progress.
+  const steps = reportSteps(image, { ...options, sqlite, base });
+  let report: Report;
+  for (;;) {
+    const r = steps.next();
+    if (r.done) {
+      report = r.value;
+      break;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(options.signal);
+    consumer?.({ phase: 'analyze', bytes, totalBytes: total });
+  }
+  consumer?.({ phase: 'done', bytes, totalBytes: total });
+  return options.estimate === false ? withoutEstimates(report) : report;
 }
 
 /** Loads a base image for its diffIDs only (no capture, no sampling). */
@@ -108,8 +139,10 @@ export function buildReport(
   image: LoadedImage,
   options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate' | 'gpu'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
-  const report = buildFullReport(image, options);
-  return options.estimate === false ? withoutEstimates(report) : report;
+  const steps = reportSteps(image, options);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return options.estimate === false ? withoutEstimates(r.value) : r.value;
 }
 
 /**
@@ -136,10 +169,15 @@ function withoutEstimates(r: Report): Report {
   };
 }
 
-function buildFullReport(
+/**
+ * buildReport in stages: yields after each large synchronous stage (the overlay, the
+ * attribution), so analyzeImage can yield to the event loop, check the signal and report progress
+ * between them. Each stage itself still runs to completion (BENCHMARKS.md has its cost).
+ */
+function* reportSteps(
   image: LoadedImage,
   options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'gpu'> & { base?: BaseImageHint | undefined },
-): Report {
+): Generator<void, Report, void> {
   const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
   const diveObserver = createDiveObserver(scans);
@@ -147,6 +185,7 @@ function buildFullReport(
     scans.map((s) => s.entries),
     diveObserver.observer,
   );
+  yield;
   const dive = diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
   const layers = buildLayerReports(image, overlay, mapping.layerHistory);
@@ -159,6 +198,7 @@ function buildFullReport(
     baseImage: options.base,
   });
   const gpu = buildGpuReport(attribution.analyzed, gpuTarget);
+  yield;
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
   });

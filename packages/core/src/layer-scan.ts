@@ -343,7 +343,13 @@ export async function scanLayerStream(
 }
 
 /** Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path). */
-export async function scanLayerRegion(fh: FileHandle, start: number, length: number, options: LayerScanOptions = {}): Promise<LayerScan> {
+export async function scanLayerRegion(
+  fh: FileHandle,
+  start: number,
+  length: number,
+  options: LayerScanOptions = {},
+  onProgress?: (offset: number) => void,
+): Promise<LayerScan> {
   const readAt = (position: number, n: number): Buffer => {
     const buf = Buffer.allocUnsafe(Math.max(0, Math.min(n, length - position)));
     let got = 0;
@@ -355,6 +361,6 @@ export async function scanLayerRegion(fh: FileHandle, start: number, length: num
     return buf.subarray(0, got);
   };
   const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length }, readAt);
-  const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal });
+  const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal, onProgress });
   return await finish(walk);
 }

@@ -126,10 +126,15 @@ export interface LoadedImage {
   warnings: ImgsizeWarning[];
 }
 
-/** Progress events for long work; sources call `onProgress` with these. */
+/**
+ * Progress events for long work; sources call `onProgress` with these, at least every 250 ms of
+ * work. `read`: the archive itself (its index on the fast path; the bytes of the file, compressed
+ * when it is, on the stream path); `scan`: layer contents; `analyze`: the report is being built;
+ * `done`: the one final event of `analyzeImage`, with `bytes === totalBytes` when a total is known.
+ */
 export interface Progress {
-  phase: 'read' | 'scan' | 'download' | 'analyze';
-  /** Bytes processed so far and total when known. */
+  phase: 'read' | 'scan' | 'download' | 'analyze' | 'done';
+  /** Bytes processed so far in this phase, and the phase's total when known (input bytes: compressed for a .gz/.zst file). */
   bytes: number;
   totalBytes?: number | undefined;
   /** Layer currently being worked on, if any. */

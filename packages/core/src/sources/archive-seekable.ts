@@ -4,6 +4,7 @@
  * place without reading file payloads; compressed layer blobs are streamed from their region.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { ImgsizeError, throwIfAborted } from '../errors.js';
 import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
 import type { Limits } from '../limits.js';
@@ -24,8 +25,14 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
       return null;
     },
   };
-  const walk = await walkTarRegion(fh, 0, size, outer, { signal: options.signal, limits: tarLimitsOf(limits) });
-  const report = progressReporter(options, size);
+  const readProgress = progressReporter(options, 'read', size);
+  const walk = await walkTarRegion(fh, 0, size, outer, { signal: options.signal, limits: tarLimitsOf(limits), onProgress: (off) => readProgress(off) });
+  readProgress(size, undefined, true);
+  // Layers are scanned one at a time (concurrency 1), in manifest order, which need not be file
+  // order: `scan` counts the layer bytes walked so far, against the archive size (the layers are
+  // nearly all of it); the final event of analyzeImage closes it at totalBytes.
+  const scanProgress = progressReporter(options, 'scan', size);
+  let scanned = 0;
   const readRegion = async (e: OuterEntry): Promise<Buffer> => {
     const buf = Buffer.alloc(e.size);
     let done = 0;
@@ -49,16 +56,23 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
     },
     async scanLayer(path, scanOpts, signal) {
       const e = table.files.get(path)!;
-      report(e.offset, path);
+      const base = scanned;
+      const at = (off: number): void => scanProgress(base + off, path);
+      at(0);
       throwIfAborted(signal);
       const head = await readRegion({ offset: e.offset, size: Math.min(512, e.size) });
       const kind = sniffLayer(head);
+      let result;
       if (kind === 'tar' || e.size === 0) {
-        return { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts), compression: 'none', blobSize: e.size, positional: true };
+        result = { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts, at), compression: 'none' as const, blobSize: e.size, positional: true };
+      } else {
+        if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
+        if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
+        result = { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), compression: kind, blobSize: e.size };
       }
-      if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
-      if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
-      return { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size), kind, scanOpts), compression: kind, blobSize: e.size };
+      scanned = base + e.size;
+      scanProgress(scanned, path, true);
+      return result;
     },
   };
 }
@@ -67,7 +81,7 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
  * The bytes [start, start + length) of an open file as chunks. (A `FileHandle.createReadStream`
  * per layer would add a close listener to the handle each time.)
  */
-async function* regionChunks(fh: FileHandle, start: number, length: number): AsyncGenerator<Buffer> {
+async function* regionChunks(fh: FileHandle, start: number, length: number, onRead: (done: number) => void): AsyncGenerator<Buffer> {
   let pos = start;
   const end = start + length;
   while (pos < end) {
@@ -75,17 +89,32 @@ async function* regionChunks(fh: FileHandle, start: number, length: number): Asy
     const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) throw new ImgsizeError('E_TRUNCATED', `unexpected end of file at offset ${pos}`);
     pos += bytesRead;
+    onRead(pos - start);
     yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
   }
 }
 
-/** Reports progress at most every 64 MiB. */
-export function progressReporter(options: LoadOptions, totalBytes: number | undefined): (bytes: number, layer?: string) => void {
-  let next = 0;
-  return (bytes, layer) => {
-    if (!options.onProgress || bytes < next) return;
-    next = bytes + (64 << 20);
-    const p: Progress = { phase: 'read', bytes, totalBytes, layer };
+/** Least time between two events of one reporter (callers call it at least every ~20 ms of work). */
+const PROGRESS_EVERY_MS = 100;
+
+/**
+ * A progress callback for one phase: passes an event on at most every PROGRESS_EVERY_MS, and
+ * always the first one, one for a new layer, and a `force`d one (the end of the phase).
+ */
+export function progressReporter(
+  options: LoadOptions,
+  phase: Progress['phase'],
+  totalBytes: number | undefined,
+): (bytes: number, layer?: string, force?: boolean) => void {
+  let last = -Infinity;
+  let lastLayer: string | undefined;
+  return (bytes, layer, force = false) => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (!force && layer === lastLayer && now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    lastLayer = layer;
+    const p: Progress = { phase, bytes, totalBytes, layer };
     options.onProgress(p);
   };
 }

@@ -24,7 +24,16 @@ export async function readStream(
 ): Promise<{ contents: ArchiveContents; inputCompression: BlobCompression }> {
   const meter = new ResourceMeter(limits);
   const scanOpts = scanOptionsFor(options.scan, limits, meter, options.signal);
-  const { head, rest } = await peek(source, 512);
+  // Progress counts the input's own bytes (compressed for a .gz/.zst file), against the file size
+  // when the input is a file.
+  let inputBytes = 0;
+  const counted = (async function* (): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      inputBytes += chunk.length;
+      yield chunk;
+    }
+  })();
+  const { head, rest } = await peek(counted, 512);
   const kind = sniff(head);
   let input: AsyncIterable<Buffer> = rest;
   let inputCompression: BlobCompression = 'none';
@@ -68,8 +77,7 @@ export async function readStream(
     },
   };
   const walker = new TarStreamWalker(outer, { signal: options.signal, limits: tarLimitsOf(limits) });
-  const report = progressReporter(options, inputCompression === 'none' ? totalBytes : undefined);
-  let read = 0;
+  const report = progressReporter(options, 'read', totalBytes);
   let walkWarnings: string[];
   const it = input[Symbol.asyncIterator]();
   let inputFailed = false;
@@ -80,11 +88,11 @@ export async function readStream(
     });
   try {
     for (let r = await next(); !r.done; r = await next()) {
-      read += r.value.length;
-      report(read);
+      report(inputBytes);
       await walker.write(r.value);
     }
     walkWarnings = (await walker.end()).warnings;
+    report(inputBytes, undefined, true);
   } catch (e) {
     walker.destroy(e instanceof Error ? e : undefined);
     current?.destroy(e);

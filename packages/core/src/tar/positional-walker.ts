@@ -24,6 +24,7 @@ import {
   truncatedError,
 } from './header.js';
 import { checkRanges, isThenable } from './ranges.js';
+import { Yielder } from './yielder.js';
 import type { TarWalkOptions } from './stream-walker.js';
 import type { TarVisitor, TarWalkResult } from './types.js';
 
@@ -31,12 +32,12 @@ const MIN_READ_AHEAD = 1024;
 const START_READ_AHEAD = 4096;
 const MAX_READ_AHEAD = 16 * 1024;
 const MAX_DIRECT_READ = 1024 * 1024;
-/**
+/*
  * Reads are synchronous `pread`s: an async read costs a thread-pool round trip (tens of µs on a
  * busy machine) per header window, which made the fast path 2-3x slower than GNU tar's listing
- * (BENCHMARKS.md). To stay a good citizen of the event loop, the walk yields every so many reads.
+ * (BENCHMARKS.md). To stay a good citizen of the event loop, the walk yields by elapsed time
+ * (Yielder: every ~20 ms of work, whatever the reads or the visitor cost), checking the signal.
  */
-const READS_PER_YIELD = 256;
 
 /** A synchronous positional read, like `fs.readSync(fd, buf, offset, length, position)`. */
 export type PRead = (buf: Buffer, offset: number, length: number, position: number) => number;
@@ -44,9 +45,9 @@ export type PRead = (buf: Buffer, offset: number, length: number, position: numb
 export interface RegionWalkOptions extends TarWalkOptions {
   /** Substitute reader (tests count reads with it); default `readSync` on the handle's fd. */
   pread?: PRead | undefined;
+  /** Called with the offset reached (relative to `start`) each time the walk yields (~every 20 ms). */
+  onProgress?: ((offset: number) => void) | undefined;
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Reads bytes of the region [base, base + end) (offsets relative to base) through a window. */
 class RegionReader {
@@ -77,7 +78,6 @@ class RegionReader {
   }
 
   async #readFully(buf: Buffer, n: number, pos: number): Promise<void> {
-    if (this.reads % READS_PER_YIELD === READS_PER_YIELD - 1) await yieldToEventLoop();
     let got = 0;
     while (got < n) {
       this.reads++;
@@ -176,9 +176,11 @@ export async function walkTarRegion(
   const r = new RegionReader(fh, start, length, options.pread);
   await r.clampToFile();
   const hasData = visitor.data !== undefined;
+  const yielder = new Yielder(signal, options.onProgress);
   let off = 0;
   for (;;) {
     throwIfAborted(signal);
+    if (yielder.due()) await yielder.yield(off);
     if (off + BLOCK_SIZE > r.end) {
       if (off < r.end) throw truncatedError('header', off);
       if (off === 0) throw truncatedError('empty', 0);
@@ -205,6 +207,7 @@ export async function walkTarRegion(
         const avail = Math.min(stop, r.end);
         while (cur < avail) {
           throwIfAborted(signal);
+          if (yielder.due()) await yielder.yield(cur);
           const piece = await r.data(cur, avail - cur);
           const p = visitor.data!(cur - payload, piece);
           if (isThenable(p)) await p;
@@ -224,6 +227,7 @@ export async function walkTarRegion(
       off += padded(size);
       if (off > r.end) throw truncatedError('padding', r.end);
     } else if (res === BLOCK_END) {
+      options.onProgress?.(off);
       let pos = off;
       while (state.trailingWanted > 0 && pos < r.end) {
         const n = Math.min(state.trailingWanted, r.end - pos);

@@ -1,0 +1,41 @@
+/**
+ * Cooperative yielding for synchronous work: long loops call `due()` often (it only reads the
+ * clock); once YIELD_AFTER_MS of work has passed it yields to the event loop with setImmediate,
+ * checks the abort signal, and reports the position to `onYield` (progress). Stalls are bounded by
+ * the cost of one step of the loop, whatever the visitor costs per call.
+ */
+import { performance } from 'node:perf_hooks';
+import { throwIfAborted } from '../errors.js';
+
+/** Work between two yields, in ms (well under the 50 ms stall budget; BENCHMARKS.md §4). */
+export const YIELD_AFTER_MS = 20;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Yields to the event loop after YIELD_AFTER_MS of synchronous work (see the module comment). */
+export class Yielder {
+  #last = performance.now();
+  readonly #signal: AbortSignal | undefined;
+  readonly #onYield: ((position: number) => void) | undefined;
+
+  constructor(signal: AbortSignal | undefined, onYield?: ((position: number) => void) | undefined) {
+    this.#signal = signal;
+    this.#onYield = onYield;
+  }
+
+  /** True when a yield is due (cheap: one clock read). */
+  due(): boolean {
+    return performance.now() - this.#last >= YIELD_AFTER_MS;
+  }
+
+  /**
+   * Reports `position`, yields, then checks the signal. Callers test `due()` first
+   * (`if (y.due()) await y.yield(pos)`), so the hot path costs no promise.
+   */
+  async yield(position: number): Promise<void> {
+    this.#onYield?.(position);
+    await yieldToEventLoop();
+    throwIfAborted(this.#signal);
+    this.#last = performance.now();
+  }
+}
