@@ -11,6 +11,9 @@ import type { Limits } from './limits.js';
 import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
+import { GPU_INVENTORY } from './gpu/plugin.js';
+import { parseGpuTarget, type GpuTarget } from './gpu/gpu-names.js';
+import { buildGpuReport, gpuFindingRules } from './gpu/report.js';
 import { attribute, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
 import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
 import type { SqlJsStatic } from 'sql.js';
@@ -48,6 +51,11 @@ export interface AnalyzeOptions {
   includeFiles?: boolean | undefined;
   /** Layer scans to reuse across analyses (e.g. `createMemoryLayerCache()` shared by both sides of a diff). */
   layerCache?: LoadOptions['layerCache'];
+  /**
+   * GPUs the image is deployed on (`'sm_80,h100'`, `'none'` for CPU only; see parseGpuTarget):
+   * adds the finding for kernels only other GPUs use, or for the CUDA stack of a CPU deployment.
+   */
+  gpu?: GpuTarget | string | undefined;
   /** The loaded sql.js module for rpmdb.sqlite (analyzeImage loads it when the image has one; see `loadSqlite`). */
   sqlite?: SqlJsStatic | undefined;
   /**
@@ -62,6 +70,9 @@ export interface AnalyzeOptions {
    */
   estimate?: boolean | undefined;
 }
+
+/** Default scan plugins: the compression sampler and the GPU fatbin inventory. */
+const DEFAULT_PLUGINS = [COMPRESSION_SAMPLER, GPU_INVENTORY];
 
 /**
  * Loads the image from `source` and returns its full report. Progress: the source's `read`/`scan`
@@ -81,7 +92,7 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
     signal: options.signal,
     onProgress,
     image: options.image,
-    scan: { ...options.scan, plugins: options.scan?.plugins ?? (options.estimate === false ? [] : [COMPRESSION_SAMPLER]) },
+    scan: { ...options.scan, plugins: options.scan?.plugins ?? (options.estimate === false ? [GPU_INVENTORY] : DEFAULT_PLUGINS) },
     limits: options.limits,
     layerCache: options.layerCache,
   });
@@ -130,7 +141,7 @@ export function hasRpmSqlite(image: LoadedImage): boolean {
 /** Computes the report of an already loaded image (pure). */
 export function buildReport(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate' | 'pullProfile'> & { base?: BaseImageHint | undefined } = {},
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate' | 'pullProfile' | 'gpu'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
   const steps = reportSteps(image, options);
   let r = steps.next();
@@ -169,8 +180,9 @@ function withoutEstimates(r: Report): Report {
  */
 function* reportSteps(
   image: LoadedImage,
-  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite'> & { base?: BaseImageHint | undefined },
+  options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'gpu'> & { base?: BaseImageHint | undefined },
 ): Generator<void, Report, void> {
+  const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
   const diveObserver = createDiveObserver(scans);
   const overlay = applyOverlay(
@@ -185,9 +197,11 @@ function* reportSteps(
     bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
     rules: options.rules,
     historyMapping: mapping,
+    extraFindingRules: gpuFindingRules(gpuTarget),
     sqlite: options.sqlite,
     baseImage: options.base,
   });
+  const gpu = buildGpuReport(attribution.analyzed, gpuTarget);
   yield;
   layers.forEach((l, i) => {
     l.categories = attribution.layerCategories[i] ?? {};
@@ -283,6 +297,7 @@ function* reportSteps(
     baseImage: attribution.baseImage,
     packages: attribution.packages,
     findings: attribution.findings,
+    ...(gpu && { gpu }),
     pull: attribution.pull,
     directories: attribution.directories,
     ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),

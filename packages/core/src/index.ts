@@ -119,3 +119,9 @@ export { BuildTimeSchema, buildTimeFromHistory, type BuildTimeReport, type Build
 export { BUILDKIT_ZSTD_LEVEL, zstdCompressedLength } from './cold-start/zstd-size.js';
 export { calibrate, collectSample, type CalibrateOptions, type CalibrationResult } from './cold-start/calibrate.js';
 export { ColdStartDiffSchema, diffColdStart, type ColdStartDiff } from './cold-start/diff.js';
+export { parseGpuTarget, gpuNames, GPU_ARCHS, type GpuTarget } from './gpu/gpu-names.js';
+export { inspectElfAt, ElfStreamInspector, type ElfGpuInventory, type FatbinSectionInfo, type GpuInspectOptions } from './gpu/inventory.js';
+export { GPU_WARNING_CODES, type FatbinEntry, type FatbinKind, type GpuProblem, type GpuWarningCode, type ReadAt } from './gpu/fatbin.js';
+export { GPU_INVENTORY } from './gpu/plugin.js';
+export { GpuReportSchema, type GpuReport, type TorchBuild } from './gpu/schema.js';
+export type { PayloadAccess } from './layer-scan.js';

@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { BlobCompression, CapturedFile, LayerScan, ScannedEntry } from './model.js';
 import type { BlobScan, LayerBlobs } from './sources/assemble.js';
 import type { TarEntryType } from './tar/types.js';
+import { GPU_WARNING_CODES } from './gpu/fatbin.js';
 import { VERSION } from './version.js';
 import { warning, WARNING_CODES, type ImgsizeWarning } from './warnings.js';
 
@@ -133,6 +134,23 @@ const ENTRY_TYPES = ['file', 'dir', 'symlink', 'hardlink', 'char', 'block', 'fif
 /** [path, type, size, mode, linkTarget|null, csize|null] — compact, most layers have 10^4..10^5 entries. */
 const EntryTuple = z.tuple([z.string(), z.enum(ENTRY_TYPES), z.number().int().nonnegative(), z.number().int().nonnegative(), z.string().nullable(), z.number().nonnegative().nullable()]);
 
+const GpuFileRecordSchema = z.object({
+  index: z.number().int().nonnegative(),
+  fatbinBytes: z.number().int().nonnegative(),
+  sections: z.array(z.object({ name: z.string(), size: z.number().int().nonnegative() })),
+  archs: z.array(
+    z.object({
+      kind: z.enum(['sass', 'ptx', 'other']),
+      sm: z.number().int().nonnegative(),
+      entries: z.number().int().nonnegative(),
+      bytes: z.number().int().nonnegative(),
+      uncompressedBytes: z.number().int().nonnegative(),
+      compressedEntries: z.number().int().nonnegative(),
+    }),
+  ),
+  problems: z.array(z.object({ code: z.enum(GPU_WARNING_CODES), message: z.string() })).optional(),
+});
+
 const CacheFile = z.object({
   format: z.literal('imgsize-layer-cache'),
   version: z.literal(LAYER_CACHE_VERSION),
@@ -151,6 +169,7 @@ const CacheFile = z.object({
     warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string() })),
     entries: z.array(EntryTuple),
     captured: z.array(z.object({ path: z.string(), content: z.base64(), truncated: z.boolean() })),
+    gpu: z.array(GpuFileRecordSchema).optional(),
   }),
 });
 type CacheFile = z.infer<typeof CacheFile>;
@@ -175,6 +194,7 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
       warnings: s.warnings.map((w) => ({ code: w.code, message: w.message })),
       entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
       captured: s.captured.map((c) => ({ path: c.path, content: c.content.toString('base64'), truncated: c.truncated })),
+      ...(s.gpu && { gpu: s.gpu }),
     },
   };
 }
@@ -191,6 +211,7 @@ function decode(f: CacheFile): CachedLayer {
   const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings };
   if (f.scan.estimatedCompressedBytes !== null) scan.estimatedCompressedBytes = f.scan.estimatedCompressedBytes;
   if (f.scan.estimatedZstdBytes !== undefined) scan.estimatedZstdBytes = f.scan.estimatedZstdBytes;
+  if (f.scan.gpu) scan.gpu = f.scan.gpu;
   return {
     key: f.key,
     diffId: f.diffId ?? undefined,

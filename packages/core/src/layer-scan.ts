@@ -4,6 +4,7 @@
  * The same bytes give the same LayerScan whichever walker (stream or positional) read them.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import type { CapturedFile, LayerScan, ScannedEntry, BlobCompression } from './model.js';
 import type { ByteRange, ByteSink, TarEntryHeader, TarLimits, TarVisitor, TarWalkResult } from './tar/types.js';
 import { TarStreamWalker } from './tar/stream-walker.js';
@@ -16,12 +17,20 @@ import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './pat
 import { captureLimitOf, isMetadataPath, isRpmDatabasePath } from './metadata-paths.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
 
+/** Positional reads of one file's payload (fast path only): up to `length` bytes at `offset`. */
+export interface PayloadAccess {
+  read(offset: number, length: number): Buffer;
+}
+
 /** Per-layer add-on that asks for some file bytes and post-processes the scan (e.g. sampling). */
 export interface LayerScanPlugin {
   /** Called before the walk with what is known of the layer (its tar size, when known up front). */
   begin?(info: { tarBytes?: number | undefined }): void;
-  /** Payload ranges of this regular file the plugin wants, or null. */
-  want(entry: ScannedEntry, index: number): readonly ByteRange[] | null;
+  /**
+   * Payload ranges of this regular file the plugin wants, or null. On the fast path `access`
+   * reads any part of the payload right away (synchronously, before the walk moves on).
+   */
+  want(entry: ScannedEntry, index: number, access?: PayloadAccess): readonly ByteRange[] | null;
   /** Bytes of a wanted range; a returned promise holds the walk back (backpressure). */
   data(index: number, offset: number, chunk: Buffer): void | Promise<void>;
   /** The entry's wanted bytes were all delivered; a returned promise holds the walk back (backpressure). */
@@ -92,8 +101,11 @@ interface Consumer {
   end(): void | Promise<void>;
 }
 
-/** Builds the TarVisitor for one layer and turns the walk result into a LayerScan. */
-export function createLayerVisitor(options: LayerScanOptions = {}): {
+/**
+ * Builds the TarVisitor for one layer and turns the walk result into a LayerScan. `readAt` reads
+ * the tar stream at any offset (fast path): plugins then get positional access to payloads.
+ */
+export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (position: number, length: number) => Buffer): {
   visitor: TarVisitor;
   finish(walk: TarWalkResult): Promise<LayerScan>;
 } {
@@ -170,8 +182,11 @@ export function createLayerVisitor(options: LayerScanOptions = {}): {
           });
         }
       }
+      const access: PayloadAccess | undefined = readAt && {
+        read: (offset, length) => readAt(h.offset + offset, Math.max(0, Math.min(length, h.size - offset))),
+      };
       for (const p of plugins) {
-        const r = p.want(entry, index);
+        const r = p.want(entry, index, access);
         if (r && r.length > 0) {
           consumers.push({ ranges: r, data: (o, c) => p.data(index, o, c), end: () => p.entryEnd(index) });
         }
@@ -335,7 +350,17 @@ export async function scanLayerRegion(
   options: LayerScanOptions = {},
   onProgress?: (offset: number) => void,
 ): Promise<LayerScan> {
-  const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length });
+  const readAt = (position: number, n: number): Buffer => {
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(n, length - position)));
+    let got = 0;
+    while (got < buf.length) {
+      const r = readSync(fh.fd, buf, got, buf.length - got, start + position + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return buf.subarray(0, got);
+  };
+  const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length }, readAt);
   const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal, onProgress });
   return await finish(walk);
 }

@@ -14,6 +14,7 @@
  *   roots only), `node_modules/.package-lock.json`, and the project's own `package.json` /
  *   `package-lock.json` (outside node_modules, at most 5 directories deep);
  * - the OS: `etc/os-release`, `usr/lib/os-release`.
+ * - torch: `site-packages/torch/version.py` (its CUDA/ROCm version, gpu/report.ts).
  *
  * Records inside package caches (uv and poetry unpack whole wheels, dist-info included, under
  * `~/.cache`) describe nothing installed and are not captured.
@@ -33,6 +34,8 @@ const NPM_PKG = /(?:^|\/)node_modules\/(?:@[^/]+\/)?[^/.@][^/]*\/package\.json$/
 const NPM_HIDDEN_LOCK = /(?:^|\/)node_modules\/\.package-lock\.json$/;
 const NPM_PROJECT = /^(?:[^/]+\/){0,5}package(?:-lock)?\.json$/;
 const OS_RELEASE = /^(?:etc|usr\/lib)\/os-release$/;
+/** torch's build record (CUDA/ROCm version), read by gpu/report.ts. */
+const TORCH_VERSION = /(?:^|\/)(?:site|dist)-packages\/torch\/version\.py$/;
 
 /** Candidate paths of the rpm database, most preferred first (rpm ≥ 4.17 moved it to /usr/lib/sysimage). */
 export const RPM_DB_PATHS: readonly string[] = ['usr/lib/sysimage/rpm', 'var/lib/rpm'].flatMap((d) => ['rpmdb.sqlite', 'Packages.db', 'Packages'].map((f) => `${d}/${f}`));
@@ -50,7 +53,7 @@ export function isMetadataPath(path: string): boolean {
     if (NPM_PROJECT.test(path) && !path.includes('node_modules/')) return !IN_CACHE.test(path);
   }
   if (APK_DB.test(path) || RPM_DB.test(path) || OS_RELEASE.test(path)) return true;
-  if (!(PY_RECORD.test(path) || PY_EGG.test(path) || CONDA_META.test(path))) return false;
+  if (!(PY_RECORD.test(path) || PY_EGG.test(path) || CONDA_META.test(path) || TORCH_VERSION.test(path))) return false;
   return !IN_CACHE.test(path);
 }
 

@@ -65,6 +65,8 @@ export interface LayerScan {
   estimatedCompressedBytes?: number | undefined;
   /** Estimated zstd -3 size of the layer tar (the "recompress with zstd" what-if); undefined when not estimated. */
   estimatedZstdBytes?: number | undefined;
+  /** Files with CUDA fat binaries (gpu/plugin.ts); undefined when that plugin did not run. */
+  gpu?: import('./gpu/plugin.js').GpuFileRecord[] | undefined;
   /** Oddities of this layer's tar (no `layer` set: the scan does not know its index). */
   warnings: ImgsizeWarning[];
 }

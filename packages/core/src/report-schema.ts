@@ -5,6 +5,7 @@
  * (exact when `…Exact` says so, else estimated); every other size is uncompressed.
  */
 import { z } from 'zod';
+import { GpuReportSchema } from './gpu/schema.js';
 import { BudgetResultSchema } from './budgets/budget-schema.js';
 import { ColdStartSchema } from './cold-start/report.js';
 import { BuildTimeSchema } from './cold-start/build-time.js';
@@ -309,6 +310,8 @@ export const ReportSchema = z.object({
   baseImage: BaseImageSchema.optional(),
   packages: PackagesSchema.optional(),
   findings: z.array(FindingSchema).optional(),
+  /** CUDA fat binaries by architecture, torch build variant, GPU target (gpu/schema.ts). */
+  gpu: GpuReportSchema.optional(),
   pull: PullSchema.optional(),
   /** Biggest directories of the final filesystem (depth-limited, sizes rolled up). */
   directories: z.array(DirectorySchema).optional(),

@@ -34,6 +34,12 @@ export const WARNING_CODES = [
   'W_DF_AMBIGUOUS_ENTRY', // --dockerfile: a history entry could be either of two instructions; not attributed
   'W_DF_UNMATCHED_INSTRUCTION', // --dockerfile: an instruction matches no history entry
   'W_COLD_START', // the cold start or one of its what-ifs could not be estimated
+  // GPU inventory (gpu/fatbin.ts GPU_WARNING_CODES): a malformed fatbin never fails the analysis.
+  'W_ELF_MALFORMED', // an ELF file's header or section table is unusable
+  'W_FATBIN_MALFORMED', // bad fatbin container magic/version or entry header
+  'W_FATBIN_TRUNCATED', // a fatbin section or container runs past its section or file
+  'W_FATBIN_LIMIT', // more fatbin entries than the inventory keeps
+  'W_FATBIN_UNRESOLVED', // stream path: fatbin bytes could not be matched to the section table
 ] as const;
 
 /** One of WARNING_CODES. */

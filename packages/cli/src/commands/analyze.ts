@@ -1,5 +1,5 @@
 /** `imgsize analyze <source>`: parse options → core analyzeImage (or a saved report) → render. */
-import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, locateFindings, parseBudgets, type BudgetResult, type Report } from '@imgsize/core';
+import { checkBudgetCategoryIds, evaluateBudgets, loadCategoryRules, locateFindings, parseBudgets, parseGpuTarget, type BudgetResult, type Report } from '@imgsize/core';
 import { renderAnalyzeTerminal } from '../render/terminal.js';
 import { renderBudgetsTerminal } from '../render/budget.js';
 import { renderAnalyzeMarkdown } from '../render/markdown.js';
@@ -23,6 +23,11 @@ which is re-rendered in the formats asked for.`,
     ...OUTPUT_OPTIONS,
     ...PULL_PROFILE_OPTIONS,
     rules: { type: 'string', arg: '<file>', help: 'extra category rules (JSON; see docs/categories.md), tried before the defaults' },
+    gpu: {
+      type: 'string',
+      arg: '<list>',
+      help: 'GPUs the image is deployed on: architectures (sm_80, 8.6) or products (a100, h100, l4),\ncomma-separated, or none (CPU only): GPU kernels only other GPUs use become a finding',
+    },
     'include-files': { type: 'boolean', help: "add per-path data to the JSON report, for a later 'imgsize diff'" },
     'no-estimate': { type: 'boolean', help: 'skip the compressed-size estimate (faster; compressed sizes then\nonly where the source stores them exactly)' },
     budget: { type: 'string', arg: '<file>', help: "check budgets (JSON budgets or dive's .dive-ci; docs/BUDGETS.md):\nexit 1 when a rule fails" },
@@ -40,6 +45,7 @@ which is re-rendered in the formats asked for.`,
     // --bandwidth wins over the profile's own; without it the profile's bandwidth (1 Gbps by default) is used.
     const pullProfile = resolvePullProfile(values['pull-profile'], values.bandwidth === undefined ? undefined : parseBandwidthOption(values.bandwidth), ctx.env);
     const bandwidth = pullProfile.bandwidthBitsPerSecond;
+    const gpu = values.gpu === undefined ? undefined : parseGpuTarget(values.gpu);
     const budgetPath = values.budget;
     const baselineRef = values.baseline;
     if (baselineRef !== undefined && budgetPath === undefined) throw new UsageError('--baseline is only used with --budget');
@@ -68,6 +74,7 @@ which is re-rendered in the formats asked for.`,
       includeFiles: Boolean(values['include-files']) || wantsHtml,
       rules,
       limits: limitsFrom(values),
+      gpu,
       base: values.base,
       dockerfile,
       estimate: !values['no-estimate'],

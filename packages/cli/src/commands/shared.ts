@@ -15,6 +15,7 @@ import {
   type LoadedImage,
   type LayerCache,
   type CategoryRule,
+  type GpuTarget,
   type Limits,
   type OpenSourceOptions,
   type PullProfile,
@@ -136,6 +137,8 @@ export interface ReportInputOptions {
   layerCache?: LayerCache | undefined;
   /** Category rules (--rules), default DEFAULT_CATEGORY_RULES. */
   rules?: CategoryRule[] | undefined;
+  /** GPU target (--gpu), parsed. */
+  gpu?: GpuTarget | undefined;
   /** Resource limit overrides (--limit). */
   limits?: Partial<Limits> | undefined;
   /** Cold-start profile (--pull-profile). */
@@ -175,6 +178,7 @@ export async function analyzeSource(source: ImageSource, ctx: CommandContext, o:
       rules: o.rules,
       limits: o.limits,
       includeFiles: o.includeFiles,
+      gpu: o.gpu,
       ...(o.base !== undefined
         ? { base: openInput(o.base, ctx, o.sourceOptions) }
         : o.dockerfile !== undefined && { base: (img: LoadedImage) => dockerfileBaseHint(img, o.dockerfile!.text, o.dockerfile!.path) }),

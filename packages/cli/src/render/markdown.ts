@@ -10,6 +10,7 @@ import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, forma
 import { budgetComparison, budgetVerdict } from './budget.js';
 import { exactLabel, formatRelative, formatSecondsDelta } from './diff-terminal.js';
 import { filesLine, formatBandwidth, moreFindingsLine } from './terminal.js';
+import { gpuHeadline, renderGpuMarkdown } from './gpu.js';
 
 /** GitHub rejects comments over 65,536 characters; bytes ≥ characters, so bytes are checked. */
 export const MARKDOWN_LIMIT_BYTES = 64 * 1024;
@@ -194,6 +195,8 @@ function analyzeMarkdown(r: Report, top: number, budgets: BudgetResult | undefin
     const more = rest.length > 0 ? `\n\n${mdText(moreFindingsLine(r.findings.length, rest).trim())}` : '';
     out.push(details(`Findings (${r.findings.length})`, `${overview}${more}\n\n${fixes.join('\n\n')}`, true));
   }
+
+  if (r.gpu) out.push(details(`GPU kernels: ${r.gpu.files > 0 ? gpuHeadline(r.gpu) : 'none'}`, renderGpuMarkdown(r, top, mdText).join('\n'), true));
 
   const layers = r.layers.slice(0, Math.max(top, 10));
   const hasCompressed = r.layers.some((l) => l.compressedBytes !== undefined);

@@ -7,6 +7,7 @@ import { cleanInstruction, describeBaseImage, describeOs, dockerfileLabel, forma
 import type { Style } from '../style.js';
 import { bar, renderTable, wrapText } from './table.js';
 import { renderColdStartTerminal } from './cold-start.js';
+import { renderGpuTerminal } from './gpu.js';
 
 export interface TerminalOptions {
   /** Terminal columns: no line is wider (numbers are never cut; text columns shrink or go). */
@@ -137,6 +138,8 @@ export function renderAnalyzeTerminal(r: Report, o: TerminalOptions): string {
     const rest = r.findings.slice(o.top);
     if (rest.length > 0) out.push('', moreFindingsLine(r.findings.length, rest));
   }
+
+  renderGpuTerminal(r, o, out);
 
   if (r.packages && r.packages.packages.length > 0) {
     h('Biggest packages (visible bytes, uncompressed)');

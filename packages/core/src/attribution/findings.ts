@@ -25,6 +25,11 @@ export interface Candidate {
   alsoLayers?: readonly number[] | undefined;
   /** Report only what earlier findings did not claim, and nothing when they claimed it all. */
   residual?: boolean | undefined;
+  /**
+   * Bytes of each file the fix removes when it removes only part of it (GPU kernels for other
+   * architectures inside a library); files not in the map count whole.
+   */
+  partial?: ReadonlyMap<ShippedFile, number> | undefined;
 }
 
 /** A findings rule: pure, deterministic. */
@@ -49,6 +54,7 @@ const MB = 1e6;
 const SP = /(?:^|\/)(?:site|dist)-packages\//;
 
 const sum = (fs: readonly ShippedFile[], f: (x: ShippedFile) => number = (x) => x.size): number => fs.reduce((s, x) => s + f(x), 0);
+const sumFiles = sum;
 
 export { fmtBytes };
 
@@ -590,18 +596,18 @@ export const DEFAULT_FINDING_RULES: readonly FindingRule[] = [
   otherWasteRule,
 ];
 
-function byEvidenceOrder(a: ShippedFile, b: ShippedFile): number {
-  return b.size - a.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.layer - b.layer);
+function byEvidenceOrder(a: ShippedFile, b: ShippedFile, size: (f: ShippedFile) => number = (f) => f.size): number {
+  return size(b) - size(a) || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.layer - b.layer);
 }
 
 /** The `n` biggest files (ties by path, layer) without sorting them all. */
-function topFiles(files: readonly ShippedFile[], n: number): ShippedFile[] {
+function topFiles(files: readonly ShippedFile[], n: number, size?: (f: ShippedFile) => number): ShippedFile[] {
   const top: ShippedFile[] = [];
   for (const f of files) {
-    if (top.length === n && byEvidenceOrder(f, top[n - 1]!) >= 0) continue;
+    if (top.length === n && byEvidenceOrder(f, top[n - 1]!, size) >= 0) continue;
     let i = top.length < n ? top.length : n - 1;
     top[i] = f;
-    while (i > 0 && byEvidenceOrder(top[i]!, top[i - 1]!) < 0) {
+    while (i > 0 && byEvidenceOrder(top[i]!, top[i - 1]!, size) < 0) {
       [top[i], top[i - 1]] = [top[i - 1]!, top[i]!];
       i--;
     }
@@ -609,7 +615,7 @@ function topFiles(files: readonly ShippedFile[], n: number): ShippedFile[] {
   return top;
 }
 
-function severityOf(bytes: number, total: number, info: boolean): Finding['severity'] {
+export function severityOf(bytes: number, total: number, info: boolean): Finding['severity'] {
   if (info) return 'info';
   const share = total > 0 ? bytes / total : 0;
   if (bytes >= 500 * MB || share >= 0.2) return 'high';
@@ -630,6 +636,10 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
   let savedCompressed = 0;
   for (const rule of rules) {
     for (const c of rule(img)) {
+      const part = c.partial;
+      const sum = part === undefined ? sumFiles : (fs: readonly ShippedFile[], f?: (x: ShippedFile) => number): number => sumFiles(fs, f ?? ((x) => part.get(x) ?? x.size));
+      const csizeOf = (f: ShippedFile): number => (part === undefined || f.size === 0 ? f.csize : (f.csize * (part.get(f) ?? f.size)) / f.size);
+      const sizeOf = (f: ShippedFile): number => part?.get(f) ?? f.size;
       const total = sum(c.files);
       if (total === 0 || total < minBytes) continue;
       const fresh = c.info ? [...c.files] : c.files.filter((f) => !claimed.has(f));
@@ -637,7 +647,7 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
       const counted = !c.info && fresh.length > 0 && sum(fresh) > 0;
       const shown = counted ? fresh : [...c.files];
       const bytes = sum(shown);
-      const compressed = Math.round(sum(shown, (f) => f.csize));
+      const compressed = Math.round(sum(shown, csizeOf));
       const notes: string[] = [];
       if (c.note) notes.push(c.note);
       if (!c.info && !c.residual) {
@@ -658,12 +668,12 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
       const perLayer = new Map<number, number>();
       const perLayerCompressed = new Map<number, number>();
       for (const f of shown) {
-        perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + f.size);
-        perLayerCompressed.set(f.layer, (perLayerCompressed.get(f.layer) ?? 0) + f.csize);
+        perLayer.set(f.layer, (perLayer.get(f.layer) ?? 0) + sizeOf(f));
+        perLayerCompressed.set(f.layer, (perLayerCompressed.get(f.layer) ?? 0) + csizeOf(f));
       }
       const mainLayer = [...perLayer].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0];
       const layers = [...new Set([...perLayer.keys(), ...(c.alsoLayers ?? [])])].sort((a, b) => a - b);
-      const evidence = topFiles(shown, topN).map((f) => ({ path: `/${f.path}`, bytes: f.size, layer: f.layer }));
+      const evidence = topFiles(shown, topN, sizeOf).map((f) => ({ path: `/${f.path}`, bytes: sizeOf(f), layer: f.layer }));
       findings.push({
         id: c.id,
         title: c.title,

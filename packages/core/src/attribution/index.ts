@@ -11,7 +11,7 @@ import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullRepo
 import { compileRules, resolveAppDirs } from './categorize.js';
 import { ENTRY_COST, priorCsize } from './compressed-size.js';
 import { biggestDirectories } from './directories.js';
-import { runFindings } from './findings.js';
+import { DEFAULT_FINDING_RULES, runFindings, type FindingRule } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { attributePackages } from './packages.js';
 import type { OsRelease } from './pkgdb/collect.js';
@@ -61,6 +61,8 @@ export interface AttributeOptions {
   minFindingBytes?: number | undefined;
   /** The image's history → layer mapping, when the caller already computed it (buildReport does). */
   historyMapping?: HistoryMapping | undefined;
+  /** Findings rules run after the default ones (e.g. the GPU target's, gpu/report.ts). */
+  extraFindingRules?: readonly FindingRule[] | undefined;
   /** Directory listing: deepest level (default 4) and how many (default 25). */
   directoryDepth?: number | undefined;
   topDirectories?: number | undefined;
@@ -286,7 +288,11 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
     .sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
 
   // Findings and savings.
-  const fr = runFindings(analyzed, { bandwidthBitsPerSecond: bandwidth, minBytes: options.minFindingBytes });
+  const fr = runFindings(
+    analyzed,
+    { bandwidthBitsPerSecond: bandwidth, minBytes: options.minFindingBytes },
+    options.extraFindingRules ? [...DEFAULT_FINDING_RULES, ...options.extraFindingRules] : DEFAULT_FINDING_RULES,
+  );
 
   // Pull estimate.
   // Rounded per layer, as the layer reports are, so pull.compressedBytes = summary.compressedBytes (issue 11).

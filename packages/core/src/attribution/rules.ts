@@ -40,6 +40,7 @@ export const CATEGORY_IDS = [
   'torch',
   'ml-libs',
   'build-tools',
+  'host-driver',
   'apt-lists',
   'apt-cache',
   'pip-cache',
@@ -66,6 +67,7 @@ export const CATEGORY_LABELS: Readonly<Record<BuiltinCategoryId, string>> = {
   torch: 'PyTorch',
   'ml-libs': 'ML frameworks and libraries',
   'build-tools': 'Build tools (compilers, headers, static libs)',
+  'host-driver': 'Kernel modules, DKMS and kernel headers (the host provides the driver)',
   'apt-lists': 'apt package lists',
   'apt-cache': 'apt / OS package cache',
   'pip-cache': 'pip cache',
@@ -205,6 +207,10 @@ export const DEFAULT_CATEGORY_RULES: readonly CategoryRule[] = [
       '**/{models,model,checkpoints,weights,ckpt}/**/*.{bin,msgpack,npz,params}',
     ],
     exclude: [`${SP}/*.pth`, 'usr/share/vim*/**'],
+  },
+  {
+    category: 'host-driver',
+    match: ['{lib,usr/lib}/modules/**', '{lib,usr/lib}/firmware/nvidia/**', 'var/lib/dkms/**', 'usr/src/{nvidia,linux-headers,linux-kbuild,linux-source}-*/**', 'usr/src/kernels/**'],
   },
   {
     category: 'build-tools',

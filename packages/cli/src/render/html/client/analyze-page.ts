@@ -4,6 +4,7 @@ import type { AnalyzePageData } from './data.js';
 import { h } from './dom.js';
 import { cleanInstruction, clip, fmtBandwidth, fmtBytes, fmtCount, fmtPct, fmtSeconds } from './format.js';
 import { treemapSection } from './treemap.js';
+import { gpuSection } from './gpu-section.js';
 import { card, catBar, dataTable, footer, header, root, section, styleOf, swatch, warnings } from './ui.js';
 
 /** "1,639 shipped in layers (each copy counted)": the one file count, labelled as in the terminal and Markdown. */
@@ -23,6 +24,7 @@ export function analyzePage(data: AnalyzePageData): void {
   const name = r.image.repoTags[0] ?? r.image.ref;
   document.title = `imgsize: ${name}`;
   const toc: Array<[string, string]> = [['summary', 'Summary'], ['treemap', 'Treemap'], ['layers', 'Layers'], ['findings', 'Findings'], ['categories', 'Categories'], ['packages', 'Packages']];
+  if (r.gpu) toc.splice(5, 0, ['gpu', 'GPU kernels']);
   header(
     h('h1', { text: name }),
     [
@@ -258,6 +260,8 @@ export function analyzePage(data: AnalyzePageData): void {
     );
     root().append(secC);
   }
+
+  if (r.gpu) root().append(gpuSection(r.gpu));
 
   // Packages
   const P = r.packages;
