@@ -78,6 +78,12 @@ afterAll(() => {
 
 /** The directory holding `name`'s package.json, resolved as `req` would. */
 function packageRoot(req: NodeJS.Require, name: string): string {
+  // Types-only packages (@types/*) have no entry point: find their package.json instead.
+  try {
+    return realpathSync(dirname(req.resolve(`${name}/package.json`)));
+  } catch {
+    // `exports` may hide package.json: walk up from the entry point
+  }
   let dir = dirname(req.resolve(name));
   while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) dir = dirname(dir);
   return realpathSync(dir);

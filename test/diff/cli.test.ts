@@ -161,7 +161,7 @@ describe.runIf(ready)('imgsize diff', () => {
   it.each([
     [['-', '-'], /only one side of a diff can be '-'/],
     [['x'], /diff takes exactly two arguments/],
-    [['V3', 'TAR'], /E_BAD_CONFIG: reading report .*v3\.json: schemaVersion 3 is not supported \(this imgsize reads 1\)/],
+    [['V3', 'TAR'], /E_BAD_CONFIG: reading report .*v3\.json: schemaVersion 3 is not supported \(this imgsize reads 2\)/],
     [['NOTREPORT', 'TAR'], /E_BAD_CONFIG: reading report .*: not an imgsize analyze report/],
     [['TAR', 'TAR', '--format', 'html'], /--format html: html goes to a file/],
   ])('input errors exit 2: %j', (argv, msg) => {

@@ -55,6 +55,8 @@ function comparable(r: Report): unknown {
     })),
     packages: r.packages && { ...r.packages, packages: r.packages.packages.map((p) => ({ ...p, compressedBytes: undefined })) },
     pull: undefined,
+    // cold-start times follow each layer's codec and compressed bytes
+    coldStart: undefined,
     waste: { ...r.waste, topPaths: r.waste.topPaths.map((w) => ({ ...w, compressedBytes: undefined })) },
   };
 }

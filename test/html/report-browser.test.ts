@@ -152,8 +152,8 @@ describe.skipIf(skip)('HTML report in headless chromium', () => {
 
     it('shows the summary cards, each size labelled compressed or uncompressed', async () => {
       const cards = await page.$$eval('#summary .card', (els) => els.map((e) => (e as HTMLElement).innerText.replace(/\s+/g, ' ')));
-      expect(cards).toHaveLength(6);
-      for (const [i, label] of ['Shipped', 'Compressed', 'Visible', 'Wasted', 'Est. pull time', 'Potential savings'].entries()) {
+      expect(cards).toHaveLength(7);
+      for (const [i, label] of ['Shipped', 'Compressed', 'Visible', 'Wasted', 'Est. cold start', 'Est. pull time (fetch only)', 'Potential savings'].entries()) {
         expect(cards[i]).toContain(label);
         expect(cards[i]).toMatch(/\b(un)?compressed\b/);
       }
