@@ -267,11 +267,15 @@ class Layout {
   async index(manifests: unknown[]): Promise<void> {
     await writeFile(join(this.root, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
   }
-  async image(layers: Array<{ tar: Buffer; mediaType?: string; missing?: boolean; body?: Buffer }>, configMediaType = 'application/vnd.oci.image.config.v1+json') {
+  async image(
+    layers: Array<{ tar: Buffer; mediaType?: string; missing?: boolean; body?: Buffer }>,
+    configMediaType = 'application/vnd.oci.image.config.v1+json',
+    annotations?: Record<string, string>,
+  ) {
     const descs = [];
     for (const l of layers) descs.push(await this.blob(l.mediaType ?? 'application/vnd.oci.image.layer.v1.tar+gzip', l.body ?? gzipSync(l.tar), !l.missing));
     const config = await this.blob(configMediaType, configOf(layers.map((l) => l.tar)));
-    return this.blob('application/vnd.oci.image.manifest.v1+json', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: descs }));
+    return this.blob('application/vnd.oci.image.manifest.v1+json', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: descs, ...(annotations && { annotations }) }));
   }
 }
 
@@ -299,6 +303,14 @@ describe('OCI layouts written by other tools', () => {
     const r = await analyzeImage(openOciLayout(l.root));
     expect(r.summary.contentBytes).toBe(700);
     expect(r.warnings.find((w) => w.code === 'W_FOREIGN_LAYER')).toMatchObject({ layer: 0 });
+  });
+
+  it('manifest annotations reach the report: org.opencontainers.image.base.name names the base image (issue 15)', async () => {
+    const l = await Layout.create('annotated');
+    const ann = { 'org.opencontainers.image.base.name': 'docker.io/library/debian:bookworm', 'org.opencontainers.image.base.digest': `sha256:${'b'.repeat(64)}` };
+    await l.index([await l.image([{ tar: await fileLayer('etc/os', 10) }, { tar: await fileLayer('app/a', 20) }], undefined, ann)]);
+    const r = await analyzeImage(openOciLayout(l.root));
+    expect(r.baseImage).toMatchObject({ method: 'annotation', name: 'docker.io/library/debian:bookworm' });
   });
 
   it('a missing ordinary layer is still E_LAYER_MISSING', async () => {

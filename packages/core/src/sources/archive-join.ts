@@ -160,6 +160,7 @@ export async function joinArchive(contents: ArchiveContents, description: string
       config: a.config,
       configDigest: declared.startsWith('sha256:') ? a.configDigest : declared,
       manifestDigest: sel.manifestDigest,
+      ...(sel.manifest.annotations && { annotations: sel.manifest.annotations }),
       layers: a.layers,
       warnings: a.warnings,
     };

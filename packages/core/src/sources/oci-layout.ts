@@ -179,6 +179,7 @@ async function loadLayout(dir: string, label: string, opts: OciLayoutOptions, lo
     config: a.config,
     configDigest: sel.manifest.config.digest,
     manifestDigest: sel.manifestDigest,
+    ...(sel.manifest.annotations && { annotations: sel.manifest.annotations }),
     layers: a.layers,
     warnings: a.warnings,
   };

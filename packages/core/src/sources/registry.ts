@@ -132,6 +132,7 @@ async function loadRegistry(ref: RegistryRef, name: string, opts: RegistrySource
       config,
       configDigest: manifest.config.digest,
       manifestDigest,
+      ...(manifest.annotations && { annotations: manifest.annotations }),
       layers: a.layers,
       warnings: a.warnings,
     };
