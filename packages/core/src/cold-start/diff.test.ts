@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { handProfile } from './testing.js';
 import { buildReport } from '../analyze.js';
 import type { Report } from '../report-schema.js';
 import { diffColdStart } from './diff.js';
-import type { PullProfile } from './profile.js';
 
-const P: PullProfile = {
-  name: 'hand',
-  bandwidthBitsPerSecond: 800,
-  concurrentDownloads: 1,
-  unpackStart: 'after-layer-fetch',
-  inflateBytesPerSecond: { gzip: 100, zstd: 400 },
-  decompressConcurrent: { gzip: true, zstd: true },
-  writeBytesPerSecond: 1e12,
-  perEntrySeconds: 0,
-  perLayerSeconds: 0,
-  source: 'test',
-};
+const P = handProfile({ writeBytesPerSecond: 1e12 });
 
 /** A report with layers of the given [diffId, compressed, tar bytes]. */
 function report(layers: Array<[string, number, number]>): Report {

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { handProfile } from './testing.js';
 import { estimateColdStart, simulateFetch, type ColdStartLayerInput } from './estimate.js';
-import type { PullProfile } from './profile.js';
 
-/** 100 B/s link, gzip inflates 100 B/s, writes 200 B/s: round numbers for hand calculations. */
-const P: PullProfile = {
-  name: 'hand',
-  bandwidthBitsPerSecond: 800,
-  concurrentDownloads: 1,
-  unpackStart: 'after-layer-fetch',
-  inflateBytesPerSecond: { gzip: 100, zstd: 400 },
-  decompressConcurrent: { gzip: true, zstd: true },
-  writeBytesPerSecond: 200,
-  perEntrySeconds: 0,
-  perLayerSeconds: 0,
-  source: 'test',
-};
+const P = handProfile();
 
 const layer = (compressedBytes: number, uncompressedBytes: number, codec: ColdStartLayerInput['codec'] = 'gzip', entries = 0): ColdStartLayerInput => ({
   compressedBytes,

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { PullProfile } from './profile.js';
+import { handProfile } from './testing.js';
 import { buildColdStart, type ColdStartLayerFacts } from './report.js';
 
-/** 100 B/s link, one download at a time, gzip 100 B/s and zstd 400 B/s beside writes at 200 B/s. */
-const P: PullProfile = {
-  name: 'hand',
-  bandwidthBitsPerSecond: 800,
-  concurrentDownloads: 1,
-  unpackStart: 'after-layer-fetch',
-  inflateBytesPerSecond: { gzip: 100, zstd: 400 },
-  decompressConcurrent: { gzip: true, zstd: true },
-  writeBytesPerSecond: 200,
-  perEntrySeconds: 0,
-  perLayerSeconds: 0,
-  source: 'test',
-};
+const P = handProfile();
 
 const big: ColdStartLayerFacts = { compression: 'gzip', compressedBytes: 1000, tarBytes: 1000, entries: 0, contentBytes: 1000, zstdBytes: 600, estimatedGzipBytes: 1200 };
 const small: ColdStartLayerFacts = { compression: 'gzip', compressedBytes: 10, tarBytes: 10, entries: 0, contentBytes: 10 };

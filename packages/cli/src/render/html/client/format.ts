@@ -3,22 +3,16 @@
  * typographic touches (no-break spaces, a real minus sign). Instructions are cleaned by the same
  * function as in the terminal and Markdown.
  */
+import { formatBytes } from '../../../format.js';
+
 export { cleanInstruction } from '../../../format.js';
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
 const NBSP = '\u00a0';
 
+/** The terminal's `formatBytes` with a no-break space and a real minus sign; '?' when unknown. */
 export function fmtBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || !isFinite(n)) return '?';
-  const neg = n < 0;
-  let v = Math.abs(n);
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  const t = u === 0 ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-  return (neg ? '\u2212' : '') + t + NBSP + UNITS[u]!;
+  return formatBytes(n).replace(' ', NBSP).replace(/^-/, '\u2212');
 }
 
 export function fmtDelta(n: number): string {
