@@ -20,7 +20,7 @@
 // Prints the Markdown table for BENCHMARKS.md and writes $COLDSTART_DIR/results.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -165,7 +165,11 @@ const IMAGES = [
 const PULL_DOCKER_SOCK = '/tmp/imgsize-coldstart-docker.sock';
 const PULL_CTRD_SOCK = '/tmp/imgsize-coldstart-containerd.sock';
 const DATA = join(OUT, 'pull');
+const CTRD_LOG = join(OUT, 'containerd-debug.log');
 const started = [];
+/** Processes whose CPU each pull records: set as they start. */
+const pids = {};
+const cpuPids = () => ({ ...pids, ...(registryPid && { registry: registryPid }) });
 
 async function waitFor(what, f, seconds = 60) {
   for (let i = 0; i < seconds * 4; i++) {
@@ -192,6 +196,7 @@ async function startDockerd() {
     { stdio: ['ignore', 'ignore', 'ignore'], detached: true },
   );
   started.push(p);
+  pids.dockerd = p.pid;
   await waitFor('dockerd', () => spawnSync('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'info'], { stdio: 'ignore' }).status === 0);
 }
 
@@ -201,8 +206,13 @@ async function startContainerd() {
   const cfg = join(dir, 'config.toml');
   writeFileSync(cfg, `version = 2\nroot = "${join(dir, 'root')}"\nstate = "/tmp/imgsize-coldstart-containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${PULL_CTRD_SOCK}"\n`);
   rmSync(PULL_CTRD_SOCK, { force: true });
-  const p = spawn('containerd', ['--config', cfg], { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
+  // Debug log: the walking differ logs each layer's apply ("diff applied", d=<duration>), which
+  // gives the measured unpack time per layer (stages in results.json).
+  const log = openSync(CTRD_LOG, 'w');
+  const p = spawn('containerd', ['--config', cfg, '--log-level', 'debug'], { stdio: ['ignore', log, log], detached: true });
+  closeSync(log);
   started.push(p);
+  pids.containerd = p.pid;
   await waitFor('containerd', () => spawnSync('ctr', ['-a', PULL_CTRD_SOCK, 'version'], { stdio: 'ignore' }).status === 0);
 }
 
@@ -218,25 +228,117 @@ function stopAll() {
 process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
-const timed = (cmd, args) => {
-  spawnSync('sync');
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const s = (performance.now() - t0) / 1000;
-  if (r.status !== 0) return { error: (r.stderr || r.stdout).trim().split('\n').pop() };
-  return { seconds: s };
-};
+/**
+ * Runs a pull and times it; every output line is kept with the second it arrived (the engines'
+ * own progress: docker's per-layer "Download complete" / "Pull complete", ctr's "unpacking" and
+ * "done: <unpack time>"), so each row also records measured stage times.
+ */
+const timed = (cmd, args) =>
+  new Promise((resolve) => {
+    spawnSync('sync');
+    const t0 = performance.now();
+    const timeFile = join(OUT, 'pull-cpu.txt');
+    const daemons = Object.fromEntries(Object.entries(cpuPids()).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    const m0 = machineCpu();
+    const p = spawn('/usr/bin/time', ['-f', 'cpu %U %S', '-o', timeFile, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = [];
+    let err = '';
+    let buf = '';
+    p.stdout.on('data', (d) => {
+      const t = (performance.now() - t0) / 1000;
+      buf += d.toString();
+      // ctr redraws its progress table with escape sequences: keep only the lines that matter.
+      const parts = buf.split(/\r?\n/);
+      buf = parts.pop();
+      for (const l of parts) {
+        const clean = l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim();
+        if (/Download complete|Pull complete|Already exists|^unpacking |^done|^elapsed/.test(clean)) lines.push({ t, line: clean });
+      }
+    });
+    p.stderr.on('data', (d) => (err += d.toString()));
+    p.on('close', (code) => {
+      const s = (performance.now() - t0) / 1000;
+      if (code !== 0) resolve({ error: err.trim().split('\n').pop() || `exit ${code}` });
+      else {
+        // CPU seconds used during the pull by each process of the pull (the CLI itself, the
+        // daemons, the registry, the proxy) and by the whole machine (busy/idle: 2 cores shared).
+        const cpu = {};
+        for (const [k, pid] of Object.entries(cpuPids())) if (daemons[k] !== null && daemons[k] !== undefined) cpu[k] = Number((cpuSeconds(pid) - daemons[k]).toFixed(2));
+        const cli = /cpu ([\d.]+) ([\d.]+)/.exec(readFileSync(timeFile, 'utf8'));
+        if (cli) cpu.cli = Number((Number(cli[1]) + Number(cli[2])).toFixed(2));
+        const m1 = machineCpu();
+        cpu.machineBusy = Number((m1[0] - m0[0]).toFixed(2));
+        cpu.machineIdle = Number((m1[1] - m0[1]).toFixed(2));
+        resolve({ seconds: s, lines, cpu });
+      }
+    });
+  });
+
+/** CPU seconds a process and its reaped children have used (utime + stime + cutime + cstime). */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+/** Machine-wide CPU seconds: [busy, idle] over all cores, from /proc/stat. */
+function machineCpu() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  return [f.reduce((a, b) => a + b, 0) - idle, idle].map((x) => x / 100);
+}
+const registryPid = Number(spawnSync('pgrep', ['-f', 'registry-open/config.yml'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]) || null;
+
+/** Go duration ("1.5s", "850.2ms", "1m2.5s", "750µs") in seconds. */
+function goDuration(s) {
+  let total = 0;
+  for (const [, n, u] of s.matchAll(/([\d.]+)(h|ms|µs|us|ns|m|s)/g)) total += Number(n) * { h: 3600, m: 60, s: 1, ms: 1e-3, µs: 1e-6, us: 1e-6, ns: 1e-9 }[u];
+  return total;
+}
+
+/** Measured stages of a docker pull: per layer (manifest order) when its blob was downloaded and when it was applied. */
+function dockerStages(m, manifest) {
+  const at = (word, digest) => m.lines.find((l) => l.line.startsWith(`${digest.slice(7, 19)}: ${word}`))?.t ?? null;
+  return { layers: manifest.layers.map((l) => ({ size: l.size, downloaded: at('Download complete', l.digest), applied: at('Pull complete', l.digest) })) };
+}
+
+/**
+ * Measured stages of a ctr pull: when the fetch (into the content store) ended, how long the
+ * unpack took (ctr's own "done: …"), and each layer's apply time from containerd's debug log.
+ */
+function ctrStages(m, manifest, logOffset) {
+  const fetched = m.lines.find((l) => l.line.startsWith('unpacking '))?.t ?? null;
+  const done = m.lines.find((l) => l.line.startsWith('done'));
+  const log = readFileSync(CTRD_LOG).subarray(logOffset).toString();
+  const applied = new Map();
+  for (const line of log.split('\n')) {
+    if (!line.includes('msg="diff applied"')) continue;
+    const d = / d=(\S+)/.exec(line)?.[1];
+    const digest = /digest="?(sha256:[0-9a-f]{64})/.exec(line)?.[1];
+    if (d && digest) applied.set(digest, goDuration(d));
+  }
+  return {
+    fetchedAt: fetched,
+    unpackSeconds: done ? goDuration(done.line.slice(5)) : null,
+    layers: manifest.layers.map((l) => ({ size: l.size, applySeconds: applied.get(l.digest) ?? null })),
+  };
+}
 
 const ENGINES = {
   docker: {
-    // dockerd inflates beside its docker-applyLayer unpacker process (docs/COLD-START.md).
-    profileOverrides: ['gzip-concurrent=true'],
+    // The calibrated profile's own order (docker base: 3 downloads, unpack per layer; inflate
+    // beside the docker-applyLayer unpack only when calibrate found ≥ 3 cores).
+    profileOverrides: [],
     empty: (ref) => {
       spawnSync('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'rmi', '-f', ref], { stdio: 'ignore' });
       const left = run('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'images', '-aq']).trim();
       if (left) throw new Error(`docker store not empty: ${left}`);
     },
-    pull: (ref) => timed('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'pull', '-q', ref]),
+    // Not -q: the per-layer status lines are the measured stages (same API call, same work).
+    pull: (ref) => timed('docker', ['-H', `unix://${PULL_DOCKER_SOCK}`, 'pull', ref]),
+    stages: (m, manifest) => dockerStages(m, manifest),
   },
   ctr: {
     // ctr image pull (1.6): content.Fetch with no download limit, then unpack layer by layer.
@@ -247,6 +349,7 @@ const ENGINES = {
       if (left.length) throw new Error(`containerd snapshots not empty: ${left.length}`);
     },
     pull: (ref) => timed('ctr', ['-a', PULL_CTRD_SOCK, '-n', 'bench', 'image', 'pull', '--plain-http', ref]),
+    stages: (m, manifest, logOffset) => ctrStages(m, manifest, logOffset),
   },
 };
 
@@ -254,11 +357,18 @@ const ENGINES = {
 async function startProxy(rate) {
   const p = spawn('node', [join(ROOT, 'bench/rate-proxy.mjs'), '--target', REG, '--rate', rate], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   started.push(p);
+  pids.proxy = p.pid;
   const addr = await new Promise((resolve, reject) => {
     p.stdout.once('data', (d) => resolve(/listening (\S+)/.exec(d.toString())[1]));
     p.once('exit', () => reject(new Error('proxy exited')));
   });
-  return { addr, stop: () => process.kill(p.pid, 'SIGTERM') };
+  return {
+    addr,
+    stop: () => {
+      delete pids.proxy;
+      process.kill(p.pid, 'SIGTERM');
+    },
+  };
 }
 
 /**
@@ -321,7 +431,9 @@ try {
           if (unsupported.has(`${engine}/${codec}`)) continue;
           const pullRef = `${host}/${ref}`;
           e.empty(pullRef);
-          const m = e.pull(pullRef);
+          const logOffset = existsSync(CTRD_LOG) ? statSync(CTRD_LOG).size : 0;
+          const m = await e.pull(pullRef);
+          const stages = m.seconds === undefined ? null : e.stages(m, manifest, logOffset);
           e.empty(pullRef);
           const profile = core.applyProfileOverrides(calibrated, e.profileOverrides, { bits: Number, bytes: Number });
           // (re-estimate later runs' rows with bench/cold-start-reestimate.mjs when the model changes)
@@ -344,6 +456,8 @@ try {
             shares: est.shares,
             stages: { fetch: est.fetchSeconds, decompress: est.decompressSeconds, unpack: est.unpackSeconds },
             measuredSeconds: m.seconds ?? null,
+            measuredStages: stages,
+            cpuSeconds: m.cpu ?? null,
             error: m.error ?? null,
           };
           results.push(row);

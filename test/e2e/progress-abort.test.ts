@@ -131,6 +131,40 @@ describe('progress, stalls and abort on a large archive (issue 11)', () => {
     expect(latency).toBeLessThan(1000);
   }, 120_000);
 
+  it('the report stages yield: progress while the report is built, and an abort there ends the run', async () => {
+    // Regression: the overlay and the attribution ran as single synchronous stages, so an abort
+    // (or a progress event) waited for a whole stage. Now they pause every ~20 ms of work.
+    const { events } = await run(big);
+    const analyzing = events.filter((e) => e.phase === 'analyze');
+    const span = events.at(-1)!.t - analyzing[0]!.t;
+    console.log(`analyze phase ${span.toFixed(0)} ms: ${analyzing.length} analyze events`);
+    // Before: one event at the start and one after each of the two stages.
+    expect(analyzing.length).toBeGreaterThan(3);
+
+    const ac = new AbortController();
+    let abortedAt = 0;
+    let seen = 0;
+    const err = await run(
+      big,
+      (e) => {
+        // The second `analyze` event comes from inside the report's stages.
+        if (e.phase === 'analyze' && ++seen === 2) {
+          abortedAt = performance.now();
+          ac.abort();
+        }
+      },
+      ac.signal,
+    ).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    const latency = performance.now() - abortedAt;
+    console.log(`abort during the report's stages: rejected ${latency.toFixed(1)} ms later`);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(err).toMatchObject({ code: 'E_ABORTED' });
+    expect(latency).toBeLessThan(1000);
+  }, 180_000);
+
   it('a .gz file: read progress in compressed bytes against the file size, and a final event', async () => {
     const gzSize = statSync(gz).size;
     const { events, maxGap } = await run(gz);

@@ -1,4 +1,4 @@
-/** The Dockerfiles of the rebuild test, their build contexts, the base image and the wheels. */
+/** The Dockerfiles of the rebuild test, their build contexts, the base image, the wheels and an sdist. */
 import { execFile, execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -22,6 +22,8 @@ export interface FixCase {
   families: string[];
   /** Extra context files: path → content (Buffer for binary) or a byte count of random data. */
   files: Record<string, string | number>;
+  /** A command run in the fully patched image, and what it must print (the fix kept the app working). */
+  check?: { cmd: string[]; stdout: string };
 }
 
 export const CASES: FixCase[] = [
@@ -118,6 +120,25 @@ CMD ["bash"]
     families: ['move-cleanup', 'apt-no-install-recommends'],
     files: {},
   },
+  {
+    // gcc and python3-dev compile a C extension (an sdist from the local index): the review hunk
+    // moves them to a builder stage; the final image gets pip's files and must still import it
+    name: 'buildtools',
+    builder: 'buildkit',
+    dockerfile: `FROM @BASE@
+ENV DEBIAN_FRONTEND=noninteractive PIP_BREAK_SYSTEM_PACKAGES=1
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends python3-pip gcc python3-dev \\
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+ARG INDEX=@INDEX@
+RUN pip install --no-cache-dir --no-build-isolation --index-url $INDEX --trusted-host 127.0.0.1 cext
+CMD ["python3", "-c", "import cext; print(cext.answer())"]
+`,
+    layerLines: ['base@1', 3, 7],
+    families: ['multistage-build-tools'],
+    files: {},
+    check: { cmd: ['python3', '-c', 'import cext, shutil; print(cext.answer(), shutil.which("gcc"))'], stdout: '42 None' },
+  },
 ];
 
 /** Writes a case's build context (Dockerfile and files) into `dir`. */
@@ -178,12 +199,25 @@ gui = {
 }
 print(wheel("opencv_python", {**core, **gui}))
 print(wheel("opencv_python_headless", {**core, "opencv_python_headless.libs/libavcodec-abc.so.59": rnd(1_000)}))
+# an sdist with a C extension: pip compiles it (gcc, Python.h from python3-dev)
+import tarfile, io
+src = {
+    "cext-1.0/setup.py": b"from setuptools import setup, Extension\\nsetup(name='cext', version='1.0', ext_modules=[Extension('cext', ['cext.c'])])\\n",
+    "cext-1.0/PKG-INFO": b"Metadata-Version: 2.1\\nName: cext\\nVersion: 1.0\\n",
+    "cext-1.0/cext.c": b'#include <Python.h>\\nstatic PyObject *answer(PyObject *s, PyObject *a) { return PyLong_FromLong(42); }\\nstatic PyMethodDef M[] = {{"answer", answer, METH_NOARGS, ""}, {0}};\\nstatic struct PyModuleDef D = {PyModuleDef_HEAD_INIT, "cext", 0, -1, M};\\nPyMODINIT_FUNC PyInit_cext(void) { return PyModule_Create(&D); }\\n',
+}
+with tarfile.open(os.path.join(out, "cext-1.0.tar.gz"), "w:gz") as t:
+    for p, b in src.items():
+        ti = tarfile.TarInfo(p); ti.size = len(b); ti.mode = 0o644
+        t.addfile(ti, io.BytesIO(b))
+print("cext-1.0.tar.gz")
 `;
   const out = await new Promise<string>((res, rej) => execFile('python3', ['-c', py, dir], (e, so, se) => (e ? rej(new Error(`${e.message}: ${se}`)) : res(so))));
-  const [full, headless] = out.trim().split('\n');
+  const [full, headless, sdist] = out.trim().split('\n');
   return [
     { project: 'opencv-python', file: full!, path: join(dir, full!) },
     { project: 'opencv-python-headless', file: headless!, path: join(dir, headless!) },
+    { project: 'cext', file: sdist!, path: join(dir, sdist!) },
   ];
 }
 

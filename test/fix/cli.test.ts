@@ -77,6 +77,9 @@ describe('imgsize fix on the naive example', () => {
       expect(r.stdout).toContain('opencv-python-headless==4.9.0.80');
       expect(r.stdout).toContain('+++ ./.dockerignore');
       expect(r.stdout).toMatch(/# imgsize fix \d+ \[review\]: cuda-devel/);
+      // build-essential and python3.11-dev go to a builder stage; the venv's packages are copied
+      expect(r.stdout).toMatch(/# imgsize fix \d+ \[review\]: build-tools .*without build-essential, python3\.11-dev \(Dockerfile:3\)/);
+      expect(r.stdout).toContain('+COPY --from=builder /install /');
       for (const h of hunks) expect(h).toMatch(/predicted savings [\d.]+ [kMG]?B uncompressed, [\d.]+ [kMG]?B compressed/);
       writeFileSync('fix.patch', r.stdout);
       // both tools, each in its own copy (hunks build on each other: --dry-run cannot show that)
@@ -90,11 +93,12 @@ describe('imgsize fix on the naive example', () => {
       }
       const safe = await runCliInProcess(['fix', NAIVE, '--dockerfile', 'Dockerfile', '--safe-only']);
       expect(safe.stdout).not.toContain('[review]');
+      expect(safe.stdout).not.toContain('AS builder');
       expect((safe.stdout.match(/^# imgsize fix/gm) ?? []).length).toBeLessThan(hunks.length);
       const w = await runCliInProcess(['fix', NAIVE, '--dockerfile', 'Dockerfile', '--write']);
       expect(w.code, w.stderr).toBe(0);
       expect(readFileSync('Dockerfile.bak', 'utf8')).toBe(NAIVE_DOCKERFILE);
-      expect(readFileSync('Dockerfile', 'utf8')).toContain('pip install --no-cache-dir');
+      expect(readFileSync('Dockerfile', 'utf8')).toContain('RUN pip install --root=/install --no-cache-dir torch==2.2.0');
       expect(applied, 'the written file is exactly the patch applied, by either tool').toEqual([readFileSync('Dockerfile', 'utf8'), readFileSync('Dockerfile', 'utf8')]);
     } finally {
       process.chdir(cwd);

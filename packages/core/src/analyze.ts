@@ -8,17 +8,19 @@ import { mapHistoryToLayers } from './image-config.js';
 import type { ImageSource, LayerScan, LoadedImage, LoadOptions, Progress } from './model.js';
 import type { LayerScanOptions } from './layer-scan.js';
 import type { Limits } from './limits.js';
-import { applyOverlay, isWhiteoutPath, type OverlayResult } from './overlay.js';
+import { isWhiteoutPath, overlaySteps, type OverlayResult, type HiddenFile } from './overlay.js';
+import { driveSteps, runSteps, STEP_MASK, topSteps, type Steps } from './steps.js';
+import { Yielder } from './tar/yielder.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
 import { VERSION } from './version.js';
 import { GPU_INVENTORY } from './gpu/plugin.js';
 import { parseGpuTarget, type GpuTarget } from './gpu/gpu-names.js';
 import { buildGpuReport, gpuFindingRules } from './gpu/report.js';
-import { attribute, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
+import { attributeSteps, COMPRESSION_SAMPLER, type CategoryRule } from './attribution/index.js';
 import { loadSqlite } from './attribution/pkgdb/rpm-sqlite.js';
 import type { SqlJsStatic } from 'sql.js';
 import type { BaseImageHint } from './attribution/base-image.js';
-import { fileListOf } from './file-list.js';
+import { fileListSteps } from './file-list.js';
 import { coldStartSections } from './cold-start/analyze-hook.js';
 import type { PullProfile } from './cold-start/profile.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
@@ -105,19 +107,10 @@ export async function analyzeImage(source: ImageSource, options: AnalyzeOptions 
   const sqlite = options.sqlite ?? (hasRpmSqlite(image) ? await loadSqlite() : undefined);
   const base =
     typeof options.base === 'function' ? options.base(image) : options.base && 'load' in options.base ? await loadBaseHint(options.base, options) : options.base;
-  // The report's stages are synchronous: between them, yield, check the signal, report progress.
-  const steps = reportSteps(image, { ...options, sqlite, base });
-  let report: Report;
-  for (;;) {
-    const r = steps.next();
-    if (r.done) {
-      report = r.value;
-      break;
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-    throwIfAborted(options.signal);
-    consumer?.({ phase: 'analyze', bytes, totalBytes: total });
-  }
+  // The report's stages run in steps: whenever ~20 ms of work has passed, yield to the event loop,
+  // check the signal and report progress (steps.ts; no stall over 50 ms, issue 11).
+  const yielder = new Yielder(options.signal, () => consumer?.({ phase: 'analyze', bytes, totalBytes: total }));
+  const report = await driveSteps(reportSteps(image, { ...options, sqlite, base }), yielder);
   consumer?.({ phase: 'done', bytes, totalBytes: total });
   return options.estimate === false ? withoutEstimates(report) : report;
 }
@@ -143,10 +136,8 @@ export function buildReport(
   image: LoadedImage,
   options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'estimate' | 'pullProfile' | 'gpu'> & { base?: BaseImageHint | undefined } = {},
 ): Report {
-  const steps = reportSteps(image, options);
-  let r = steps.next();
-  while (!r.done) r = steps.next();
-  return options.estimate === false ? withoutEstimates(r.value) : r.value;
+  const report = runSteps(reportSteps(image, options));
+  return options.estimate === false ? withoutEstimates(report) : report;
 }
 
 /**
@@ -174,26 +165,24 @@ function withoutEstimates(r: Report): Report {
 }
 
 /**
- * buildReport in stages: yields after each large synchronous stage (the overlay, the
- * attribution), so analyzeImage can yield to the event loop, check the signal and report progress
- * between them. Each stage itself still runs to completion (BENCHMARKS.md has its cost).
+ * buildReport in steps (steps.ts): every stage pauses inside its loops, so analyzeImage can yield
+ * to the event loop, check the signal and report progress mid-stage; buildReport runs it at once.
  */
 function* reportSteps(
   image: LoadedImage,
   options: Pick<AnalyzeOptions, 'topPaths' | 'maxDiveFiles' | 'bandwidthBitsPerSecond' | 'rules' | 'includeFiles' | 'sqlite' | 'gpu'> & { base?: BaseImageHint | undefined },
-): Generator<void, Report, void> {
+): Steps<Report> {
   const gpuTarget = typeof options.gpu === 'string' ? parseGpuTarget(options.gpu) : options.gpu;
   const scans = image.layers.map((l) => l.scan ?? NO_SCAN);
   const diveObserver = createDiveObserver(scans);
-  const overlay = applyOverlay(
+  const overlay = yield* overlaySteps(
     scans.map((s) => s.entries),
     diveObserver.observer,
   );
-  yield;
-  const dive = diveObserver.finish();
+  const dive = yield* diveObserver.finish();
   const mapping = mapHistoryToLayers(image.config.history, image.layers.length);
-  const layers = buildLayerReports(image, overlay, mapping.layerHistory);
-  const attribution = attribute(image, overlay, {
+  const layers = yield* layerReportSteps(image, overlay, mapping.layerHistory);
+  const attribution = yield* attributeSteps(image, overlay, {
     bandwidthBitsPerSecond: options.bandwidthBitsPerSecond,
     rules: options.rules,
     historyMapping: mapping,
@@ -201,6 +190,7 @@ function* reportSteps(
     sqlite: options.sqlite,
     baseImage: options.base,
   });
+  yield;
   const gpu = buildGpuReport(attribution.analyzed, gpuTarget);
   yield;
   layers.forEach((l, i) => {
@@ -208,7 +198,7 @@ function* reportSteps(
   });
   const topN = options.topPaths ?? 25;
   const maxDive = options.maxDiveFiles ?? 1000;
-  const hiddenSorted = [...overlay.hidden].sort((a, b) => b.size - a.size || cmp(a.path, b.path));
+  const topHidden = yield* topSteps<HiddenFile>(overlay.hidden, topN, (a, b) => b.size - a.size || cmp(a.path, b.path));
   const compressedKnown = layers.every((l) => l.compressedBytes !== undefined);
   const warnings: ImgsizeWarning[] = [...image.warnings, ...mapping.warnings.map((w) => warning('W_HISTORY', w))];
   image.layers.forEach((l) => {
@@ -220,6 +210,7 @@ function* reportSteps(
   const cfg = image.config;
   const cold = coldStartSections(image, layers, attribution.findings, mapping.historyLayer, options);
   warnings.push(...cold.warnings);
+  const fileList = options.includeFiles ? yield* fileListSteps(attribution.analyzed.files) : undefined;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'imgsize', version: VERSION },
@@ -275,7 +266,7 @@ function* reportSteps(
       overwrittenBytes: overlay.overwrittenBytes,
       deletedBytes: overlay.deletedBytes,
       hiddenFiles: overlay.hidden.length,
-      topPaths: hiddenSorted.slice(0, topN).map((h) => ({
+      topPaths: topHidden.map((h) => ({
         path: `/${h.path}`,
         bytes: h.size,
         ...(h.csize !== undefined && { compressedBytes: Math.round(h.csize) }),
@@ -300,22 +291,30 @@ function* reportSteps(
     ...(gpu && { gpu }),
     pull: attribution.pull,
     directories: attribution.directories,
-    ...(options.includeFiles && { files: fileListOf(attribution.analyzed.files) }),
+    ...(fileList && { files: fileList }),
     ...(cold.coldStart && { coldStart: cold.coldStart }),
     buildTime: cold.buildTime,
     warnings,
   };
 }
 
-function buildLayerReports(image: LoadedImage, overlay: OverlayResult, layerHistory: (number | null)[]): LayerReport[] {
-  return image.layers.map((l, i) => {
+function* layerReportSteps(image: LoadedImage, overlay: OverlayResult, layerHistory: (number | null)[]): Steps<LayerReport[]> {
+  const out: LayerReport[] = [];
+  for (const [i, l] of image.layers.entries()) {
+    let files = 0;
+    const entries = l.scan?.entries ?? [];
+    for (let j = 0; j < entries.length; j++) {
+      if ((j & STEP_MASK) === STEP_MASK) yield;
+      const e = entries[j]!;
+      if (e.type === 'file' && !isWhiteoutPath(e.path)) files++;
+    }
     const hi = layerHistory[i] ?? null;
     const h = hi === null ? undefined : image.config.history[hi];
     const st = overlay.layers[i]!;
     const exact = l.compressedSize !== undefined;
     const est = l.scan?.estimatedCompressedBytes;
     const compressedBytes = exact ? l.compressedSize : est === undefined ? undefined : Math.round(est);
-    return {
+    out.push({
       index: i,
       diffId: l.diffId,
       ...(l.digest !== undefined && { digest: l.digest }),
@@ -331,12 +330,13 @@ function buildLayerReports(image: LoadedImage, overlay: OverlayResult, layerHist
       contentBytes: l.scan?.contentBytes ?? 0,
       tarBytes: l.scan?.tarBytes ?? 0,
       entries: l.scan?.entries.length ?? 0,
-      files: l.scan?.entries.filter((e) => e.type === 'file' && !isWhiteoutPath(e.path)).length ?? 0,
+      files,
       visibleBytes: st.visibleBytes,
       hiddenBytes: st.hiddenBytes,
       hidBytes: st.hidBytes,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** The report's SourceInfo: the model's, without the readers' internal `fastPath` flag. */

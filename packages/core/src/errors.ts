@@ -73,3 +73,32 @@ function isAbort(e: unknown): boolean {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ImgsizeError('E_ABORTED', 'aborted', { cause: signal.reason });
 }
+
+/**
+ * `work`, or E_ABORTED as soon as `signal` fires, whichever comes first. The abandoned work runs
+ * on in the background and its outcome is dropped (e.g. a layer's last thread-pool deflates).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(new ImgsizeError('E_ABORTED', 'aborted', { cause: signal.reason }));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => undefined);
+      reject(new ImgsizeError('E_ABORTED', 'aborted', { cause: signal.reason }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

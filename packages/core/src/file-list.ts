@@ -7,6 +7,7 @@
  */
 import type { ShippedFile } from './attribution/analyzed-image.js';
 import type { FileList, FileRow, HiddenCopy } from './report-schema.js';
+import { runSteps, sortSteps, STEP_MASK, type Steps } from './steps.js';
 
 interface Row {
   path: string;
@@ -21,8 +22,15 @@ interface Row {
 
 /** Returns the per-path file list of the shipped files of an attributed image (pure). */
 export function fileListOf(files: readonly ShippedFile[]): FileList {
+  return runSteps(fileListSteps(files));
+}
+
+/** fileListOf in steps (steps.ts). */
+export function* fileListSteps(files: readonly ShippedFile[]): Steps<FileList> {
   const rows = new Map<string, Row>();
+  let i = 0;
   for (const f of files) {
+    if ((++i & STEP_MASK) === 0) yield;
     let r = rows.get(f.path);
     if (!r) rows.set(f.path, (r = { path: `/${f.path}`, shipped: 0, visible: 0, category: undefined, layer: null, hidden: [], categoryLayer: -1 }));
     r.shipped += f.size;
@@ -39,12 +47,17 @@ export function fileListOf(files: readonly ShippedFile[]): FileList {
       }
     }
   }
-  const entries: FileRow[] = [...rows.values()]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((r): FileRow => {
-      if (r.hidden.length === 0) return [r.path, r.shipped, r.visible, r.category ?? 'other', r.layer];
+  const sorted = [...rows.values()];
+  rows.clear();
+  yield* sortSteps(sorted, (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const entries: FileRow[] = [];
+  for (const r of sorted) {
+    if ((++i & STEP_MASK) === 0) yield;
+    if (r.hidden.length === 0) entries.push([r.path, r.shipped, r.visible, r.category ?? 'other', r.layer]);
+    else {
       r.hidden.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
-      return [r.path, r.shipped, r.visible, r.category ?? 'other', r.layer, r.hidden];
-    });
+      entries.push([r.path, r.shipped, r.visible, r.category ?? 'other', r.layer, r.hidden]);
+    }
+  }
   return { entries };
 }

@@ -54,7 +54,7 @@ describe('layer cache', () => {
     expect(await c.get(KEY)).toEqual(sample());
     const written = await files(dir);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/layers\/v4\/sha256\/ab\/(ab){32}\.[0-9a-f]{12}\.[0-9a-f]{64}\.json\.gz$/);
+    expect(written[0]).toMatch(/layers\/v5\/sha256\/ab\/(ab){32}\.[0-9a-f]{12}\.[0-9a-f]{64}\.json\.gz$/);
     // the name carries the digest of the file
     const raw = await readFile(written[0]!);
     expect(written[0]).toContain(`.${createHash('sha256').update(raw).digest('hex')}.json.gz`);

@@ -28,8 +28,8 @@ import { warning, WARNING_CODES, type ImgsizeWarning } from './warnings.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize; 3: integrity; 4: apk, rpm, npm and os-release captured) */
-export const LAYER_CACHE_VERSION = 4;
+/** Bumped whenever the meaning of a cached scan changes; old entries are then ignored. (2: typed warnings, blobSize; 3: integrity; 4: apk, rpm, npm and os-release captured; 5: apt's extended_states captured) */
+export const LAYER_CACHE_VERSION = 5;
 const KEY_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const MAX_ENTRY_FILE = 1 << 30;
 
@@ -201,9 +201,8 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
 
 function decode(f: CacheFile): CachedLayer {
   const entries: ScannedEntry[] = f.scan.entries.map(([path, type, size, mode, link, csize]) => {
-    const e: ScannedEntry = { path, type, size, mode };
-    if (link !== null) e.linkTarget = link;
-    if (csize !== null) e.csize = csize;
+    // Same shape as a scanned entry (layer-scan.ts): every field in the literal.
+    const e: ScannedEntry = { path, type, size, mode, linkTarget: link ?? undefined, csize: csize ?? undefined };
     return e;
   });
   const captured: CapturedFile[] = f.scan.captured.map((c) => ({ path: c.path, content: Buffer.from(c.content, 'base64'), truncated: c.truncated }));

@@ -133,13 +133,16 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         if (seen) seen.count++;
         else hazards.set(hz, { first: h.name, count: 1 });
       }
+      // Every field in the literal, csize included (the sampler fills it later): an object of one
+      // shape with no out-of-object property store (~40 bytes less per entry; issue 16).
       const entry: ScannedEntry = {
         path: cleanPath(h.name),
         type: h.type,
         size: h.type === 'file' ? h.size : 0,
         mode: h.mode,
+        linkTarget: h.linkname !== undefined && (h.type === 'symlink' || h.type === 'hardlink') ? h.linkname : undefined,
+        csize: undefined,
       };
-      if (h.linkname !== undefined && (h.type === 'symlink' || h.type === 'hardlink')) entry.linkTarget = h.linkname;
       const index = entries.length;
       entries.push(entry);
       consumers = [];

@@ -4,7 +4,8 @@
  * is held in memory.
  *
  * - dpkg: `var/lib/dpkg/status`, `info/<pkg>[:<arch>].list`, and distroless `status.d/<pkg>` with
- *   `status.d/<pkg>.md5sums`;
+ *   `status.d/<pkg>.md5sums`; apt's `var/lib/apt/extended_states` (which packages were installed
+ *   only as dependencies: `Auto-Installed: 1`, read by `imgsize fix` for what dropping a package frees);
  * - pip: `<name>-<version>.dist-info/{RECORD,METADATA}`, legacy `*.egg-info/{installed-files.txt,PKG-INFO}`;
  * - conda: `<prefix>/conda-meta/<name>-<version>-<build>.json`;
  * - apk: `lib/apk/db/installed`;
@@ -24,6 +25,7 @@ import type { Limits } from './limits.js';
 const DPKG_STATUS = /^var\/lib\/dpkg\/status$/;
 const DPKG_STATUS_D = /^var\/lib\/dpkg\/status\.d\/[^/]+$/;
 const DPKG_LIST = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
+const APT_EXTENDED_STATES = /^var\/lib\/apt\/extended_states$/;
 const PY_RECORD = /(?:^|\/)[^/]+\.dist-info\/(?:RECORD|METADATA)$/;
 const PY_EGG = /(?:^|\/)[^/]+\.egg-info\/(?:installed-files\.txt|PKG-INFO)$/;
 const CONDA_META = /(?:^|\/)conda-meta\/[^/]+\.json$/;
@@ -45,9 +47,9 @@ export function isRpmDatabasePath(path: string): boolean {
   return RPM_DB.test(path);
 }
 
-/** True for package-manager records (dpkg, pip, conda, apk, rpm, npm) and os-release. */
+/** True for package-manager records (dpkg, apt's extended_states, pip, conda, apk, rpm, npm) and os-release. */
 export function isMetadataPath(path: string): boolean {
-  if (DPKG_LIST.test(path) || DPKG_STATUS.test(path) || DPKG_STATUS_D.test(path)) return true;
+  if (DPKG_LIST.test(path) || DPKG_STATUS.test(path) || DPKG_STATUS_D.test(path) || APT_EXTENDED_STATES.test(path)) return true;
   if (path.endsWith('.json')) {
     if (NPM_PKG.test(path) || NPM_HIDDEN_LOCK.test(path)) return !IN_CACHE.test(path);
     if (NPM_PROJECT.test(path) && !path.includes('node_modules/')) return !IN_CACHE.test(path);

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ScannedEntry } from './model.js';
-import { applyOverlay, classifyWhiteout, lookupNode, resolveNode } from './overlay.js';
+import { applyOverlay, classifyWhiteout, lookupNode, nodePath, nodesBelow, overlaySteps, resolveNode } from './overlay.js';
+import { runSteps } from './steps.js';
 import { cleanPath } from './paths.js';
 
 const f = (path: string, size: number): ScannedEntry => ({ path: cleanPath(path), type: 'file', size, mode: 0o644 });
@@ -48,14 +50,14 @@ describe('applyOverlay', () => {
       // the marker comes AFTER the new file in the tar: order within a layer must not matter
       [f('app/new', 3), f('app/.wh..wh..opq', 0)],
     ]);
-    expect(r.visible.map((v) => v.path)).toEqual(['app/new', 'keep']);
+    expect(r.visible.map((v) => v.entry.path)).toEqual(['app/new', 'keep']);
     expect(r.deletedBytes).toBe(12);
     expectBalanced(r);
   });
 
   it('a whiteout never hides an entry of its own layer', () => {
     const r = applyOverlay([[f('x', 4)], [f('x', 9), f('.wh.x', 0)]]);
-    expect(r.visible.map((v) => [v.path, v.entry.size])).toEqual([['x', 9]]);
+    expect(r.visible.map((v) => [v.entry.path, v.entry.size])).toEqual([['x', 9]]);
     expect(r.hidden).toHaveLength(1);
     expect(r.hidden[0]).toMatchObject({ reason: 'deleted', size: 4 });
     expectBalanced(r);
@@ -63,7 +65,7 @@ describe('applyOverlay', () => {
 
   it('a file replacing a directory hides the directory’s contents', () => {
     const r = applyOverlay([[d('opt/tool'), f('opt/tool/bin', 50), f('opt/tool/lib/x', 25)], [f('opt/tool', 2)]]);
-    expect(r.visible.map((v) => v.path)).toEqual(['opt/tool']);
+    expect(r.visible.map((v) => v.entry.path)).toEqual(['opt/tool']);
     expect(r.overwrittenBytes).toBe(75);
     expectBalanced(r);
   });
@@ -77,14 +79,14 @@ describe('applyOverlay', () => {
 
   it('re-adding a deleted path makes the new bytes visible and keeps the old as waste', () => {
     const r = applyOverlay([[f('cfg', 10)], [f('.wh.cfg', 0)], [f('cfg', 6)]]);
-    expect(r.visible.map((v) => [v.path, v.entry.size, v.layer])).toEqual([['cfg', 6, 2]]);
+    expect(r.visible.map((v) => [v.entry.path, v.entry.size, v.layer])).toEqual([['cfg', 6, 2]]);
     expect(r.deletedBytes).toBe(10);
     expectBalanced(r);
   });
 
   it('directories merge across layers', () => {
     const r = applyOverlay([[d('usr'), f('usr/a', 1)], [d('usr'), f('usr/b', 2)]]);
-    expect(r.visible.map((v) => v.path)).toEqual(['usr/a', 'usr/b']);
+    expect(r.visible.map((v) => v.entry.path)).toEqual(['usr/a', 'usr/b']);
     expect(r.hidden).toHaveLength(0);
   });
 
@@ -101,7 +103,7 @@ describe('applyOverlay', () => {
     ]);
     expect(r.visibleBytes).toBe(100);
     expect(r.deletedBytes).toBe(7);
-    expect(r.visible.map((v) => [v.path, v.entry.size])).toEqual([['opt/conda/envs/a/lib.so', 100]]);
+    expect(r.visible.map((v) => [v.entry.path, v.entry.size])).toEqual([['opt/conda/envs/a/lib.so', 100]]);
     expect(r.layers[1]!.hidBytes).toBe(7);
     expectBalanced(r);
   });
@@ -143,5 +145,38 @@ describe('resolveNode', () => {
   it('gives up on symlink loops', () => {
     const r = applyOverlay([[l('a', 'b'), l('b', 'a')]]);
     expect(resolveNode(r.root, 'a/x')).toBeUndefined();
+  });
+});
+
+describe('the cached parent walk (issue 16: no per-entry split)', () => {
+  // Paths from a small alphabet, so entries share, nest, replace and delete each other: dirs that
+  // become files and back, whiteouts and opaque markers, top-level entries, deep and shallow runs.
+  const seg = fc.constantFrom('a', 'b', 'ab', 'a.b', 'usr', 'lib');
+  const path = fc.array(seg, { minLength: 1, maxLength: 5 }).map((s) => s.join('/'));
+  const entry = fc.oneof(
+    { weight: 5, arbitrary: fc.tuple(path, fc.nat(1000)).map(([p, n]) => f(p, n)) },
+    { weight: 3, arbitrary: path.map((p) => d(p)) },
+    { weight: 1, arbitrary: path.map((p) => ({ ...f(`${p.split('/').slice(0, -1).join('/')}/.wh.${p.split('/').at(-1)}`, 0) })) },
+    { weight: 1, arbitrary: path.map((p) => f(`${p}/.wh..wh..opq`, 0)) },
+    { weight: 1, arbitrary: fc.tuple(path, path).map(([p, t]) => h(p, t)) },
+  );
+  const layers = fc.array(fc.array(entry, { maxLength: 40 }), { minLength: 1, maxLength: 4 });
+  const shape = (r: ReturnType<typeof applyOverlay>) => ({
+    visible: r.visible.map((v) => [v.entry.path, v.layer, v.entry.size]),
+    hidden: r.hidden,
+    layers: r.layers,
+    tree: nodesBelow(r.root).map((n) => [nodePath(n), n.layer, n.entry?.type ?? null]),
+  });
+
+  it('finds the same parents as a walk from the root, whatever the entry order', () => {
+    fc.assert(
+      fc.property(layers, (ls) => {
+        const cached = runSteps(overlaySteps(ls));
+        const reference = runSteps(overlaySteps(ls, undefined, true));
+        expect(shape(cached)).toEqual(shape(reference));
+        expectBalanced(cached);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

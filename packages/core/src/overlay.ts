@@ -14,6 +14,7 @@
  */
 import type { ScannedEntry } from './model.js';
 import { baseName, cleanPath, parentPath } from './paths.js';
+import { runSteps, STEP_MASK, type Steps } from './steps.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
@@ -64,13 +65,10 @@ export interface HiddenFile {
 
 /**
  * A regular file visible in the final filesystem (in tree order: deterministic for the same
- * layers). A file node always sits at its entry's clean path, so `path` is the entry's own string.
+ * layers): its node in the merged tree. A file node always sits at its entry's clean path, so
+ * `entry.path` is its path (no per-file copy: memory per entry, issue 16).
  */
-export interface VisibleFile {
-  path: string;
-  entry: ScannedEntry;
-  layer: number;
-}
+export type VisibleFile = FsNode & { readonly entry: ScannedEntry };
 
 export interface OverlayLayerStats {
   /** Regular-file bytes this layer ships. */
@@ -95,9 +93,9 @@ export interface OverlayResult {
   layers: OverlayLayerStats[];
 }
 
-/** Hook to observe the merged tree just before each layer is applied (dive's efficiency needs it). */
+/** Hook to observe the merged tree just before each layer is applied (dive's efficiency needs it); runs in steps. */
 export interface OverlayObserver {
-  beforeLayer?(layer: number, root: FsNode): void;
+  beforeLayer?(layer: number, root: FsNode): Steps<void>;
 }
 
 function newDir(name: string, parent: FsNode | undefined, layer: number): FsNode {
@@ -126,20 +124,65 @@ export function lookupNode(root: FsNode, path: string): FsNode | undefined {
   return n;
 }
 
-/** Depth-first walk of every node below `n` (children before the node itself). */
-export function* walkNodes(n: FsNode): Generator<FsNode> {
-  if (n.children) for (const c of n.children.values()) yield* walkNodes(c);
-  yield n;
+/**
+ * Every node below `n` (and `n`), depth first, children (in insertion order) before the node
+ * itself. Iterative and allocation-light (an array, no generator per node or level): the overlay's
+ * walks touch every entry of the image (issue 16).
+ */
+export function nodesBelow(n: FsNode): FsNode[] {
+  const out: FsNode[] = [];
+  if (!n.children) {
+    out.push(n);
+    return out;
+  }
+  const dirs: FsNode[] = [n];
+  const kids: FsNode[][] = [[...n.children.values()]];
+  const next: number[] = [0];
+  while (dirs.length > 0) {
+    const top = dirs.length - 1;
+    const list = kids[top]!;
+    const i = next[top]!;
+    if (i < list.length) {
+      next[top] = i + 1;
+      const c = list[i]!;
+      if (c.children) {
+        dirs.push(c);
+        kids.push([...c.children.values()]);
+        next.push(0);
+      } else {
+        out.push(c);
+      }
+      continue;
+    }
+    kids.pop();
+    next.pop();
+    out.push(dirs.pop()!);
+  }
+  return out;
 }
 
 /** Stacks the layers' entries (base first) and accounts for every byte. */
 export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, observer?: OverlayObserver): OverlayResult {
+  return runSteps(overlaySteps(layers, observer));
+}
+
+/** applyOverlay in steps (steps.ts): pauses every few hundred entries, and inside large hides. */
+export function* overlaySteps(
+  layers: ReadonlyArray<readonly ScannedEntry[]>,
+  observer?: OverlayObserver,
+  /** Tests only: find every parent by a walk from the root (the reference for the cached walk). */
+  walkFromRoot = false,
+): Steps<OverlayResult> {
   const root = newDir('', undefined, -1);
   const hidden: HiddenFile[] = [];
   const stats: OverlayLayerStats[] = layers.map(() => ({ contentBytes: 0, visibleBytes: 0, hiddenBytes: 0, hidBytes: 0 }));
+  let work = 0;
 
-  const hide = (n: FsNode, by: number, reason: HiddenFile['reason']): void => {
-    for (const d of walkNodes(n)) {
+  const hide = function* (n: FsNode, by: number, reason: HiddenFile['reason']): Steps<void> {
+    const nodes = nodesBelow(n);
+    for (let i = 0; i < nodes.length; i++) {
+      if ((++work & STEP_MASK) === 0) yield;
+      const d = nodes[i]!;
       const e = d.entry;
       if (e && e.type === 'file') {
         hidden.push({ path: e.path, size: e.size, csize: e.csize, layer: d.layer, hiddenBy: by, reason });
@@ -148,34 +191,45 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
       }
     }
   };
+  // The parent directory of the last entry placed, and its path (see the insertion loop).
+  let cachedDir: FsNode | undefined;
+  let cachedSrc = '';
+  let cachedLen = 0;
   const detach = (n: FsNode): void => {
     n.parent?.children?.delete(n.name);
+    cachedDir = undefined;
   };
 
-  layers.forEach((entries, li) => {
-    observer?.beforeLayer?.(li, root);
+  for (let li = 0; li < layers.length; li++) {
+    const entries = layers[li]!;
+    cachedDir = undefined;
+    if (observer?.beforeLayer) yield* observer.beforeLayer(li, root);
     // Whiteouts first: they only ever apply to lower layers.
-    for (const e of entries) {
+    for (let ei = 0; ei < entries.length; ei++) {
+      if ((++work & STEP_MASK) === 0) yield;
+      const e = entries[ei]!;
       if (!e.path.includes(WHITEOUT_PREFIX)) continue;
       const w = classifyWhiteout(e.path);
       if (w.kind === 'whiteout') {
         const n = lookupNode(root, w.target);
         if (n && n !== root) {
-          hide(n, li, 'deleted');
+          yield* hide(n, li, 'deleted');
           detach(n);
         }
       } else if (w.kind === 'opaque') {
         const d = lookupNode(root, w.dir);
         if (d?.children) {
           for (const c of [...d.children.values()]) {
-            hide(c, li, 'deleted');
+            yield* hide(c, li, 'deleted');
             detach(c);
           }
         }
       }
     }
-    for (const e of entries) {
-      if (e.path === '' ) {
+    for (let ei = 0; ei < entries.length; ei++) {
+      if ((++work & STEP_MASK) === 0) yield;
+      const e = entries[ei]!;
+      if (e.path === '') {
         if (e.type === 'dir') {
           root.entry = e;
           root.layer = li;
@@ -184,14 +238,43 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
       }
       if (e.path.includes(WHITEOUT_PREFIX) && classifyWhiteout(e.path).kind !== 'entry') continue;
       if (e.type === 'file') stats[li]!.contentBytes += e.size;
-      const segs = e.path.split('/');
-      let dir = root;
-      for (let i = 0; i < segs.length - 1; i++) {
-        const seg = segs[i]!;
+      // Entries of a directory are usually consecutive in a tar, and consecutive entries share most
+      // of their parent path: the walk starts from the parent found for the last entry, climbs to
+      // the deepest directory the two paths share and descends only through the new segments (no
+      // split and no segment strings for the shared part: the per-entry garbage of issue 16). The
+      // cached node is dropped whenever a node is detached, so its ancestors are always live.
+      const slash = e.path.lastIndexOf('/');
+      let dir: FsNode = root;
+      let from = 0;
+      if (cachedDir !== undefined && !walkFromRoot) {
+        // The last parent's path is the first `plen` characters of `prev` (no substring kept).
+        const prev = cachedSrc;
+        const plen = cachedLen;
+        const lim = Math.min(slash < 0 ? 0 : slash, plen);
+        let i = 0;
+        while (i < lim && e.path.charCodeAt(i) === prev.charCodeAt(i)) i++;
+        // k: length of the longest shared directory prefix (a segment boundary in both paths)
+        let k = i;
+        const boundary = (k === plen || prev.charCodeAt(k) === 47) && (k === slash || e.path.charCodeAt(k) === 47);
+        if (!boundary) k = k === 0 ? 0 : Math.max(0, prev.lastIndexOf('/', k - 1));
+        if (slash < 0) k = 0;
+        dir = cachedDir;
+        if (k < plen) {
+          // climb one level per segment of the last parent's path beyond k
+          let ups = k === 0 && plen > 0 ? 1 : 0;
+          for (let j = k === 0 ? 0 : k; j < plen; j++) if (prev.charCodeAt(j) === 47) ups++;
+          for (; ups > 0; ups--) dir = dir.parent!;
+        }
+        from = k === 0 ? 0 : k + 1;
+      }
+      while (from <= slash && slash >= 0) {
+        const to = e.path.indexOf('/', from);
+        const seg = e.path.slice(from, to);
+        from = to + 1;
         let next = dir.children!.get(seg);
         if (next && !isDirNode(next)) {
           // A path goes through a non-directory: the new tree replaces it.
-          hide(next, li, 'overwritten');
+          yield* hide(next, li, 'overwritten');
           detach(next);
           next = undefined;
         }
@@ -201,7 +284,10 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
         }
         dir = next;
       }
-      const name = segs[segs.length - 1]!;
+      cachedDir = dir;
+      cachedSrc = e.path;
+      cachedLen = slash < 0 ? 0 : slash;
+      const name = slash < 0 ? e.path : e.path.slice(slash + 1);
       const existing = dir.children!.get(name);
       if (existing && isDirNode(existing) && e.type === 'dir') {
         existing.entry = e;
@@ -209,7 +295,7 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
         continue;
       }
       if (existing) {
-        hide(existing, li, 'overwritten');
+        yield* hide(existing, li, 'overwritten');
         detach(existing);
       }
       const node: FsNode =
@@ -218,15 +304,18 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
           : { name, entry: e, layer: li, parent: dir, children: undefined };
       dir.children!.set(name, node);
     }
-  });
+  }
 
   const visible: VisibleFile[] = [];
   let visibleBytes = 0;
   const links: FsNode[] = [];
-  for (const n of walkNodes(root)) {
+  const all = nodesBelow(root);
+  for (let i = 0; i < all.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const n = all[i]!;
     const e = n.entry;
     if (e && e.type === 'file') {
-      visible.push({ path: e.path, entry: e, layer: n.layer });
+      visible.push(n as VisibleFile);
       visibleBytes += e.size;
       stats[n.layer]!.visibleBytes += e.size;
     } else if (e && e.type === 'hardlink') {
@@ -247,7 +336,8 @@ export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, obs
       if (i === undefined || rescued.has(i)) continue;
       rescued.add(i);
       const h = hidden[i]!;
-      visible.push({ path: e.path, entry: { path: e.path, type: 'file', size: h.size, mode: e.mode, csize: h.csize }, layer: n.layer });
+      const entry: ScannedEntry = { path: e.path, type: 'file', size: h.size, mode: e.mode, linkTarget: undefined, csize: h.csize };
+      visible.push({ name: n.name, entry, layer: n.layer, parent: n.parent, children: undefined });
       visibleBytes += h.size;
       stats[h.layer]!.visibleBytes += h.size;
       stats[h.layer]!.hiddenBytes -= h.size;

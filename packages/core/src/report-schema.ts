@@ -187,6 +187,14 @@ export const PackageSchema = z.object({
   sizeTag: Bytes.optional(),
   /** npm: a devDependency (by the project's lock file, else its package.json). */
   dev: z.boolean().optional(),
+  /** dpkg: Pre-Depends and Depends as or-groups of package names (`a | b`; versions dropped). */
+  depends: z.array(z.string()).optional(),
+  /** dpkg: Recommends, as or-groups of package names. */
+  recommends: z.array(z.string()).optional(),
+  /** dpkg: the virtual packages it provides. */
+  provides: z.array(z.string()).optional(),
+  /** dpkg: apt installed it only as a dependency (`Auto-Installed: 1` in /var/lib/apt/extended_states); absent when the image has no such file. */
+  autoInstalled: z.boolean().optional(),
   /** Visible regular-file bytes of the files it owns. */
   visibleBytes: Bytes,
   files: Count,

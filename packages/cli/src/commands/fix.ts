@@ -121,6 +121,7 @@ the current directory, or with --write.`,
       safeOnly: values['safe-only'],
       buildArgs,
     });
+    if (!ctx.quiet && !values.json) for (const d of plan.declined) ctx.stderr.write(`imgsize: no ${d.family} hunk for ${d.findingId}: ${d.reason}\n`);
     let verified: VerifyResult | undefined;
     if (values.verify) {
       const builder = (values.builder as 'classic' | 'buildkit' | undefined) ?? (located.mapping.builder === 'buildkit' ? 'buildkit' : 'classic');
@@ -149,6 +150,7 @@ the current directory, or with --write.`,
         builder: located.mapping.builder,
         warnings: located.mapping.warnings,
         hunks: plan.hunks.map(({ dockerfileAfter: _a, dockerignoreAfter: _b, ...h }) => h),
+        declined: plan.declined,
         patch: plan.patch,
         ...(verified && { verify: { hunks: verified.hunks, beforeBytes: verified.before.summary.contentBytes, afterBytes: verified.after.summary.contentBytes } }),
       };

@@ -234,18 +234,28 @@ async function readHead(path: string): Promise<Buffer | undefined> {
 async function peek(stream: AsyncIterable<Buffer>): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
   const it = stream[Symbol.asyncIterator]();
   const first = await it.next();
-  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+  const head = first.done ? Buffer.alloc(0) : asBuffer(first.value);
   async function* rest(): AsyncGenerator<Buffer> {
     try {
       if (head.length > 0) yield head;
       for (;;) {
         const n = await it.next();
         if (n.done) return;
-        yield Buffer.from(n.value);
+        yield asBuffer(n.value);
       }
     } finally {
       await it.return?.();
     }
   }
   return { head, rest: rest() };
+}
+
+/**
+ * A stream chunk as a Buffer, without copying it: `Buffer.from(buffer)` copies, and on the stream
+ * path that copy of every stdin chunk cost more than the whole analysis (28% of the CPU profile,
+ * and the fresh allocations' page faults most of the system time; BENCHMARKS.md §4).
+ */
+function asBuffer(v: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  return typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }

@@ -18,6 +18,7 @@
  *   when the class has few sampled bytes).
  * - Every tar header costs about HEADER_COST compressed bytes; padding is zeros (nearly free).
  */
+import { availableParallelism } from 'node:os';
 import { deflateRaw } from 'node:zlib';
 import type { LayerScan, ScannedEntry } from '../model.js';
 import { definePlugin, type LayerScanPlugin, type LayerScanPluginFactory } from '../layer-scan.js';
@@ -294,9 +295,11 @@ function shrink(t: Tally, fallback: number): number {
 
 /**
  * Deflate jobs queued on the thread pool above which the walk waits: each job holds a zlib state
- * (~300 KiB at level 6) and its input, so this bounds memory; libuv runs 4 at a time by default.
+ * (~300 KiB at level 6) and its input, so this bounds memory. At most one job per CPU core (libuv
+ * would run 4 at once): more would only take the core the walk itself runs on, and the event loop
+ * would stall while the deflates run (issue 11; BENCHMARKS.md §6).
  */
-const MAX_IN_FLIGHT = 6;
+const MAX_IN_FLIGHT = Math.max(1, Math.min(6, availableParallelism()));
 
 /**
  * Creates the layer-scan plugin that fills `entry.csize` for every regular file and
@@ -485,7 +488,7 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
         total += e.csize;
       });
       scan.estimatedCompressedBytes = total;
-      const zr = zstdSample?.ratio(level);
+      const zr = await zstdSample?.ratioAsync(level);
       if (zr !== undefined) scan.estimatedZstdBytes = total * zr;
     },
   };

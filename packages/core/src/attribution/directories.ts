@@ -5,6 +5,7 @@
  */
 import type { FsNode } from '../overlay.js';
 import type { DirectoryReport } from '../report-schema.js';
+import { runSteps, STEP_MASK, type Steps } from '../steps.js';
 
 export interface DirectoryOptions {
   /** Deepest directory listed (`/usr` is depth 1; default 4). */
@@ -20,18 +21,26 @@ export interface DirectoryOptions {
  * `/opt/venv`, `/opt/venv/lib` with the same numbers; issue 11). `maxDepth` counts listed levels.
  */
 export function biggestDirectories(root: FsNode, options: DirectoryOptions = {}): DirectoryReport[] {
+  return runSteps(directoriesSteps(root, options));
+}
+
+/** biggestDirectories in steps (steps.ts). */
+export function* directoriesSteps(root: FsNode, options: DirectoryOptions = {}): Steps<DirectoryReport[]> {
   const maxDepth = options.maxDepth ?? 4;
   const top = options.top ?? 25;
   const out: DirectoryReport[] = [];
-  const walk = (n: FsNode, path: string, level: number, pathDepth: number): { bytes: number; files: number } => {
+  let work = 0;
+  const walk = function* (n: FsNode, path: string, level: number, pathDepth: number): Steps<{ bytes: number; files: number }> {
     let bytes = 0;
     let files = 0;
     const kids = [...n.children!.values()];
     // Only one child, a directory: this one says nothing its child does not, so it is not a level.
     const passThrough = pathDepth >= 1 && kids.length === 1 && kids[0]!.children !== undefined;
-    for (const c of kids) {
+    for (let i = 0; i < kids.length; i++) {
+      if ((++work & STEP_MASK) === 0) yield;
+      const c = kids[i]!;
       if (c.children) {
-        const r = walk(c, path === '' ? c.name : `${path}/${c.name}`, passThrough ? level : level + 1, pathDepth + 1);
+        const r = yield* walk(c, path === '' ? c.name : `${path}/${c.name}`, passThrough ? level : level + 1, pathDepth + 1);
         bytes += r.bytes;
         files += r.files;
       } else if (c.entry?.type === 'file') {
@@ -42,7 +51,7 @@ export function biggestDirectories(root: FsNode, options: DirectoryOptions = {})
     if (!passThrough && pathDepth >= 1 && level <= maxDepth && bytes > 0) out.push({ path: `/${path}`, visibleBytes: bytes, files, depth: pathDepth });
     return { bytes, files };
   };
-  walk(root, '', 0, 0);
+  yield* walk(root, '', 0, 0);
   out.sort((a, b) => b.visibleBytes - a.visibleBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out.slice(0, top);
 }

@@ -8,6 +8,7 @@
 import type { Finding } from '../report-schema.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
 import { fmtBytes } from './format.js';
+import { runSteps, type Steps } from '../steps.js';
 import { apkCacheRule, dnfCacheRule, npmCacheRule, npmDevDependenciesRule, rpmDocsRule } from './pkg-findings.js';
 
 /** What a rule proposes. */
@@ -625,6 +626,11 @@ export function severityOf(bytes: number, total: number, info: boolean): Finding
 
 /** Runs the rules in order and builds findings, counting every shipped file at most once. */
 export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules: readonly FindingRule[] = DEFAULT_FINDING_RULES): FindingsResult {
+  return runSteps(findingsSteps(img, options, rules));
+}
+
+/** runFindings in steps (steps.ts): pauses between rules and between candidates. */
+export function* findingsSteps(img: AnalyzedImage, options: FindingsOptions, rules: readonly FindingRule[] = DEFAULT_FINDING_RULES): Steps<FindingsResult> {
   const shipped = sum(img.files);
   const minBytes = options.minBytes ?? Math.min(1 << 20, Math.ceil(shipped * 0.0005));
   const topN = options.evidence ?? 10;
@@ -635,7 +641,10 @@ export function runFindings(img: AnalyzedImage, options: FindingsOptions, rules:
   let savedBytes = 0;
   let savedCompressed = 0;
   for (const rule of rules) {
-    for (const c of rule(img)) {
+    const candidates = rule(img);
+    yield;
+    for (const c of candidates) {
+      yield;
       const part = c.partial;
       const sum = part === undefined ? sumFiles : (fs: readonly ShippedFile[], f?: (x: ShippedFile) => number): number => sumFiles(fs, f ?? ((x) => part.get(x) ?? x.size));
       const csizeOf = (f: ShippedFile): number => (part === undefined || f.size === 0 ? f.csize : (f.csize * (part.get(f) ?? f.size)) / f.size);

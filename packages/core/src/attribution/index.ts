@@ -10,16 +10,17 @@ import type { OverlayResult } from '../overlay.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
 import { compileRules, resolveAppDirs } from './categorize.js';
 import { ENTRY_COST, priorCsize } from './compressed-size.js';
-import { biggestDirectories } from './directories.js';
-import { DEFAULT_FINDING_RULES, runFindings, type FindingRule } from './findings.js';
+import { directoriesSteps } from './directories.js';
+import { DEFAULT_FINDING_RULES, findingsSteps, type FindingRule } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
-import { attributePackages } from './packages.js';
+import { attributePackagesSteps } from './packages.js';
 import type { OsRelease } from './pkgdb/collect.js';
 import type { PkgdbCode } from './pkgdb/errors.js';
 import { detectBaseImage, type BaseImageHint, type BaseImageInfo } from './base-image.js';
 import type { SqlJsStatic } from 'sql.js';
 import { DEFAULT_CATEGORY_RULES, ownerKey, type CategoryRule } from './rules.js';
 import { warning, type ImgsizeWarning, type WarningCode } from '../warnings.js';
+import { runSteps, STEP_MASK, type Steps } from '../steps.js';
 
 export { categorize, resolveAppDirs, type CategorizeContext } from './categorize.js';
 export {
@@ -175,6 +176,16 @@ export function prepareAttribution(
   overlay: OverlayResult,
   options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping' | 'sqlite' | 'baseImage'> = {},
 ): Prepared {
+  return runSteps(prepareSteps(image, overlay, options));
+}
+
+/** prepareAttribution in steps (steps.ts). */
+function* prepareSteps(
+  image: LoadedImage,
+  overlay: OverlayResult,
+  options: Pick<AttributeOptions, 'rules' | 'appDirs' | 'historyMapping' | 'sqlite' | 'baseImage'> = {},
+): Steps<Prepared> {
+  let work = 0;
   const warnings: ImgsizeWarning[] = [];
   const env = envMap(image.config.env);
   const mapping = options.historyMapping ?? mapHistoryToLayers(image.config.history, image.layers.length);
@@ -186,11 +197,13 @@ export function prepareAttribution(
   const layerCompressed: number[] = [];
   const factor: number[] = [];
   const unestimated: number[] = [];
-  image.layers.forEach((l, i) => {
+  for (const [i, l] of image.layers.entries()) {
     let files = 0;
     let others = 0;
     const entries = l.scan?.entries ?? [];
-    for (const e of entries) {
+    for (let j = 0; j < entries.length; j++) {
+      if ((++work & STEP_MASK) === 0) yield;
+      const e = entries[j]!;
       if (e.type === 'file') files += rawOf(e);
       else others += ENTRY_COST.header;
     }
@@ -201,13 +214,13 @@ export function prepareAttribution(
     }
     layerCompressed.push(total);
     factor.push(files > 0 ? total / files : 0);
-  });
+  }
   if (unestimated.length > 0) {
     warnings.push(warning('W_NO_ESTIMATE', `no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`));
   }
   const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
 
-  const pkgs = attributePackages(image, overlay, csizeOf, { sqlite: options.sqlite });
+  const pkgs = yield* attributePackagesSteps(image, overlay, csizeOf, { sqlite: options.sqlite });
   warnings.push(...pkgs.warnings.map((w) => warning('W_PACKAGE_DB', w)));
   warnings.push(...pkgs.codedWarnings.map((w) => warning(reportCodeOf(w.code), `${w.source}: ${w.message} (${w.code})`)));
 
@@ -222,11 +235,18 @@ export function prepareAttribution(
   const files: ShippedFile[] = [];
   const catOf = (path: string, layer: number, owner: { manager: string; name: string } | undefined): string =>
     compiled.categories[classify(path, layer, owner ? ownerKey(owner.manager, owner.name) : undefined)]!.id;
-  for (const v of overlay.visible) {
-    const owner = pkgs.owner.get(v.path);
-    files.push({ path: v.path, layer: v.layer, size: v.entry.size, csize: csizeOf(v.entry, v.layer), visible: true, category: catOf(v.path, v.layer, owner), owner });
+  const visible = overlay.visible;
+  for (let i = 0; i < visible.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const v = visible[i]!;
+    const path = v.entry.path;
+    const owner = pkgs.owner.get(path);
+    files.push({ path, layer: v.layer, size: v.entry.size, csize: csizeOf(v.entry, v.layer), visible: true, category: catOf(path, v.layer, owner), owner });
   }
-  for (const h of overlay.hidden) {
+  const hidden = overlay.hidden;
+  for (let i = 0; i < hidden.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const h = hidden[i]!;
     const owner = pkgs.hiddenOwner.get(h);
     files.push({
       path: h.path,
@@ -241,7 +261,9 @@ export function prepareAttribution(
     });
   }
   const byCategory = new Map<string, ShippedFile[]>();
-  for (const f of files) {
+  for (let i = 0; i < files.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const f = files[i]!;
     let l = byCategory.get(f.category);
     if (!l) byCategory.set(f.category, (l = []));
     l.push(f);
@@ -252,17 +274,25 @@ export function prepareAttribution(
 
 /** Computes categories, packages, findings, pull estimate and directories of a loaded image. */
 export function attribute(image: LoadedImage, overlay: OverlayResult, options: AttributeOptions = {}): Attribution {
+  return runSteps(attributeSteps(image, overlay, options));
+}
+
+/** attribute in steps (steps.ts): pauses inside every per-file loop and between findings rules. */
+export function* attributeSteps(image: LoadedImage, overlay: OverlayResult, options: AttributeOptions = {}): Steps<Attribution> {
   const bandwidth = options.bandwidthBitsPerSecond ?? DEFAULT_BANDWIDTH_BITS_PER_SECOND;
   if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) {
     throw new ImgsizeError('E_USAGE', `bandwidth must be a positive number of bit/s, got ${bandwidth}`);
   }
-  const { analyzed, packages, labels, layerCompressed, osRelease, baseImage, warnings } = prepareAttribution(image, overlay, options);
+  const { analyzed, packages, labels, layerCompressed, osRelease, baseImage, warnings } = yield* prepareSteps(image, overlay, options);
   const files = analyzed.files;
 
   // Categories, overall and per layer.
   const agg = new Map<string, { bytes: number; visible: number; wasted: number; compressed: number; files: number }>();
   const layerCategories: Array<Record<string, number>> = image.layers.map(() => ({}));
-  for (const f of files) {
+  let work = 0;
+  for (let i = 0; i < files.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const f = files[i]!;
     let a = agg.get(f.category);
     if (!a) agg.set(f.category, (a = { bytes: 0, visible: 0, wasted: 0, compressed: 0, files: 0 }));
     a.bytes += f.size;
@@ -288,7 +318,7 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
     .sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : 1));
 
   // Findings and savings.
-  const fr = runFindings(
+  const fr = yield* findingsSteps(
     analyzed,
     { bandwidthBitsPerSecond: bandwidth, minBytes: options.minFindingBytes },
     options.extraFindingRules ? [...DEFAULT_FINDING_RULES, ...options.extraFindingRules] : DEFAULT_FINDING_RULES,
@@ -308,6 +338,6 @@ export function attribute(image: LoadedImage, overlay: OverlayResult, options: A
     afterFixesSeconds: (after * 8) / bandwidth,
   };
 
-  const directories = biggestDirectories(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
+  const directories = yield* directoriesSteps(overlay.root, { maxDepth: options.directoryDepth, top: options.topDirectories });
   return { categories, layerCategories, packages, findings: fr.findings, pull, savings: fr.savings, directories, osRelease, baseImage, analyzed, warnings };
 }

@@ -119,6 +119,19 @@ describe('dpkg', () => {
     expect(r.warnings.join()).toMatch(/status.d\/tzdata has no md5sums/);
   });
 
+  it("keeps dpkg relations and apt's auto-installed marks (imgsize fix's dependency closure)", () => {
+    const status = [
+      stanza('uuid-dev', '2.38', 'Depends: libc6-dev | libc-dev, libuuid1 (= 2.38.1-5+b1)\nRecommends: foo [amd64]\n'),
+      stanza('libc6-dev', '2.36', 'Pre-Depends: libc6 (>= 2.36)\nDepends: libc-dev-bin (= 2.36-9), python3:any\nProvides: libc-dev, libc6-dev-x (= 1)\n'),
+    ].join('\n');
+    const layer = { entries: [{ path: '/var/lib/dpkg/status', content: status }, { path: '/var/lib/apt/extended_states', content: 'Package: libc6-dev\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: uuid-dev\nArchitecture: amd64\nAuto-Installed: 0\n' }] };
+    const r = run({ layers: [layer] });
+    expect(pkg(r, 'dpkg', 'uuid-dev')).toMatchObject({ depends: ['libc6-dev | libc-dev', 'libuuid1'], recommends: ['foo'], autoInstalled: false });
+    expect(pkg(r, 'dpkg', 'libc6-dev')).toMatchObject({ depends: ['libc6', 'libc-dev-bin', 'python3'], provides: ['libc-dev', 'libc6-dev-x'], autoInstalled: true });
+    // without apt's file, the mark is unknown (absent), not false
+    expect(pkg(run({ layers: [{ entries: [layer.entries[0]!] }] }), 'dpkg', 'uuid-dev')!.autoInstalled).toBeUndefined();
+  });
+
   it('parses status stanzas', () => {
     const { stanzas, bad } = parseDpkgStatus(`${stanza('a', '1')}\n\n${stanza('b', '2', '', 'install ok unpacked')}\n${stanza('c', '3', '', 'purge ok not-installed')}\nFoo: bar\n`);
     expect(stanzas.map((s) => [s.name, s.installed])).toEqual([

@@ -21,6 +21,7 @@ import { baseName, cleanPath, joinPath, parentPath } from '../paths.js';
 import type { PackageReport, PackagesReport } from '../report-schema.js';
 import { collectApk, collectNpm, collectRpm, readOsRelease, type CodedWarning, type OsRelease } from './pkgdb/collect.js';
 import { loadedSqlite } from './pkgdb/rpm-sqlite.js';
+import { runSteps, STEP_MASK, type Steps } from '../steps.js';
 
 export type PackageManager = 'dpkg' | 'pip' | 'conda' | 'apk' | 'rpm' | 'npm';
 
@@ -46,6 +47,22 @@ export interface PackageRecord {
   sizeTag?: number | undefined;
   /** npm: only needed for development. */
   dev?: boolean | undefined;
+  /** dpkg: relations and apt's auto-installed mark (see `DpkgRelations`). */
+  relations?: DpkgRelations | undefined;
+}
+
+/**
+ * A dpkg package's relations, as `imgsize fix` needs them to tell what apt would not install (or
+ * would autoremove) without a package: or-groups of package names (`a | b`, version constraints
+ * and `:any`-style qualifiers dropped), and apt's `Auto-Installed` mark when
+ * /var/lib/apt/extended_states is in the image (undefined otherwise).
+ */
+export interface DpkgRelations {
+  /** Depends and Pre-Depends. */
+  depends?: string[] | undefined;
+  recommends?: string[] | undefined;
+  provides?: string[] | undefined;
+  autoInstalled?: boolean | undefined;
 }
 
 /** Result of package attribution. */
@@ -110,6 +127,33 @@ interface DpkgStanza {
   installed: boolean;
   /** Installed-Size in bytes (the field is KiB; syft's `4KB` form is read as 4000 bytes too). */
   installedSize?: number | undefined;
+  relations: DpkgRelations;
+}
+
+/** `a (>= 1) | b:any, c` → `['a | b', 'c']`: or-groups of bare package names. */
+export function parseDpkgRelation(field: string | undefined): string[] {
+  if (!field) return [];
+  return field
+    .split(',')
+    .map((group) =>
+      group
+        .split('|')
+        .map((alt) => alt.trim().replace(/\s*\(.*?\)/g, '').replace(/\s*\[.*?\]/g, '').replace(/\s*<.*?>/g, '').replace(/:[a-z0-9-]+$/, '').trim())
+        .filter(Boolean)
+        .join(' | '),
+    )
+    .filter(Boolean);
+}
+
+/** Parses apt's /var/lib/apt/extended_states: package name → Auto-Installed. */
+export function parseAptExtendedStates(t: string): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const para of t.split(/\r?\n[ \t]*\r?\n/)) {
+    const name = /^Package:\s*(\S+)/im.exec(para)?.[1];
+    const auto = /^Auto-Installed:\s*(\d+)/im.exec(para)?.[1];
+    if (name && auto !== undefined) out.set(name, auto === '1' || out.get(name) === true);
+  }
+  return out;
 }
 
 /** States in which a package's files are on disk (dpkg(1) "package states"). */
@@ -138,7 +182,11 @@ export function parseDpkgStatus(t: string, defaultInstalled = false): { stanzas:
     const installed = status === undefined ? defaultInstalled : words[1] === 'ok' && FILES_PRESENT.has(words[2] ?? '');
     const isz = /^(\d+)\s*(KB)?$/i.exec(fields.get('installed-size') ?? '');
     const installedSize = isz ? Number(isz[1]) * (isz[2] ? 1000 : 1024) : undefined;
-    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed, ...(installedSize !== undefined && { installedSize }) });
+    const depends = [...parseDpkgRelation(fields.get('pre-depends')), ...parseDpkgRelation(fields.get('depends'))];
+    const recommends = parseDpkgRelation(fields.get('recommends'));
+    const provides = parseDpkgRelation(fields.get('provides'));
+    const relations: DpkgRelations = { ...(depends.length > 0 && { depends }), ...(recommends.length > 0 && { recommends }), ...(provides.length > 0 && { provides }) };
+    stanzas.push({ name, version: fields.get('version'), arch: fields.get('architecture'), installed, ...(installedSize !== undefined && { installedSize }), relations });
   }
   return { stanzas, bad };
 }
@@ -165,6 +213,11 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
   const listFor = (name: string, arch: string | undefined): { layer: number; file: CapturedFile } | undefined =>
     (arch ? caps.visible(root, `${INFO}${name}:${arch}.list`) : undefined) ?? caps.visible(root, `${INFO}${name}.list`);
   const missingLists: string[] = [];
+  // apt's marks: a package it lists with Auto-Installed: 1 came in only as a dependency; one it
+  // does not list was asked for (or came with the base system). Unknown without the file.
+  const ext = caps.visible(root, 'var/lib/apt/extended_states');
+  const autoMarks = ext && !ext.file.truncated ? parseAptExtendedStates(text(ext.file)) : undefined;
+  if (ext?.file.truncated) warnings.push('dpkg: /var/lib/apt/extended_states is truncated; apt auto-installed marks are not used');
   if (status) {
     if (status.file.truncated) warnings.push(`dpkg: /${STATUS} is truncated; packages after the cut are not attributed`);
     const { stanzas, bad } = parseDpkgStatus(text(status.file));
@@ -182,6 +235,7 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
         key: dpkgKey(s.name, s.arch),
         paths: list ? splitLines(text(list.file)) : [],
         sizeTag: s.installedSize,
+        relations: { ...s.relations, ...(autoMarks && { autoInstalled: autoMarks.get(s.name) === true }) },
       });
     }
   } else {
@@ -216,7 +270,7 @@ function collectDpkg(caps: Captures, root: FsNode, warnings: string[]): { packag
             return m ? m[1]! : l;
           })
         : [];
-      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths, sizeTag: s.installedSize });
+      packages.push({ manager: 'dpkg', name: s.name, version: s.version, location: '', key: dpkgKey(s.name, s.arch), paths, sizeTag: s.installedSize, relations: s.relations });
     }
   }
   return { packages, firstLayer };
@@ -450,25 +504,40 @@ class PathResolver {
  * shipped regular file, when known.
  */
 export function attributePackages(image: LoadedImage, overlay: OverlayResult, csizeOf: CsizeOf, options: PackageAttributionOptions = {}): PackageAttribution {
+  return runSteps(attributePackagesSteps(image, overlay, csizeOf, options));
+}
+
+/** attributePackages in steps (steps.ts): pauses in the per-file loops and between package databases. */
+export function* attributePackagesSteps(image: LoadedImage, overlay: OverlayResult, csizeOf: CsizeOf, options: PackageAttributionOptions = {}): Steps<PackageAttribution> {
   const warnings: string[] = [];
   const caps = new Captures(image);
   const root = overlay.root;
+  let work = 0;
   // Visible metadata files whose content was not captured (e.g. over the capture limit).
   let uncaptured = 0;
-  for (const v of overlay.visible) {
-    if (v.entry.size > 0 && mayBeRecord(v.path) && isRecordPath(v.path) && !caps.byPath.get(v.path)?.some((c) => c.layer === v.layer)) uncaptured++;
+  const visible = overlay.visible;
+  for (let i = 0; i < visible.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const v = visible[i]!;
+    const path = v.entry.path;
+    if (v.entry.size > 0 && mayBeRecord(path) && isRecordPath(path) && !caps.byPath.get(path)?.some((c) => c.layer === v.layer)) uncaptured++;
   }
   if (uncaptured > 0) warnings.push(`${uncaptured} package database file(s) were not captured during the scan; their packages are not attributed`);
 
   const coded: CodedWarning[] = [];
-  const sources: Array<{ packages: PackageRecord[]; firstLayer: Map<string, number> }> = [
-    collectPip(caps, root, warnings),
-    collectConda(caps, root, warnings),
-    collectDpkg(caps, root, warnings),
-    collectApk(caps, root, coded),
-    collectRpm(caps, root, coded, options.sqlite ?? loadedSqlite()),
-    collectNpm(caps, root, coded),
+  const sources: Array<{ packages: PackageRecord[]; firstLayer: Map<string, number> }> = [];
+  const collectors = [
+    () => collectPip(caps, root, warnings),
+    () => collectConda(caps, root, warnings),
+    () => collectDpkg(caps, root, warnings),
+    () => collectApk(caps, root, coded),
+    () => collectRpm(caps, root, coded, options.sqlite ?? loadedSqlite()),
+    () => collectNpm(caps, root, coded),
   ];
+  for (const collect of collectors) {
+    sources.push(collect());
+    yield;
+  }
   // Debian's python3-* packages ship a dist-info RECORD of their own (python3-pip, python3-yaml),
   // Alpine's and Fedora's npm packages a node_modules tree: a distribution whose record an OS
   // package lists was installed by that package, so its files stay the OS package's rather than
@@ -484,7 +553,9 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
   for (const s of sources) for (const [k, v] of s.firstLayer) firstLayer.set(k, v);
 
   const hiddenByPath = new Map<string, HiddenFile[]>();
-  for (const h of overlay.hidden) {
+  for (let i = 0; i < overlay.hidden.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const h = overlay.hidden[i]!;
     let l = hiddenByPath.get(h.path);
     if (!l) hiddenByPath.set(h.path, (l = []));
     l.push(h);
@@ -510,13 +581,15 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
       location: `/${rec.location}`,
       ...(rec.sizeTag !== undefined && { sizeTag: rec.sizeTag }),
       ...(rec.dev === true && { dev: true }),
+      ...rec.relations,
       visibleBytes: 0,
       files: 0,
       wastedBytes: 0,
     };
     let csize = 0;
-    for (const raw of rec.paths) {
-      const path = cleanPath(raw);
+    for (let ri = 0; ri < rec.paths.length; ri++) {
+      if ((++work & STEP_MASK) === 0) yield;
+      const path = cleanPath(rec.paths[ri]!);
       const { node, canon } = resolver.resolve(path);
       if (node && node.entry?.type === 'file') {
         const prev = ownerNode.get(node);
@@ -552,8 +625,10 @@ export function attributePackages(image: LoadedImage, overlay: OverlayResult, cs
   }
   let unownedBytes = 0;
   let unownedFiles = 0;
-  for (const v of overlay.visible) {
-    if (!owner.has(v.path)) {
+  for (let i = 0; i < visible.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const v = visible[i]!;
+    if (!owner.has(v.entry.path)) {
       unownedBytes += v.entry.size;
       unownedFiles++;
     }

@@ -5,8 +5,10 @@
  *
  * - gzip: zlib inflate of a gzip -6 stream of the sample, uncompressed bytes out per second.
  * - zstd: `zstd -d` of a zstd -3 stream of the sample (the command's own start-up subtracted).
- * - write: an unpacker's serial work per byte: sha256 (the diffID check) + writing files of the
- *   sample's sizes into `dir`; per entry: creating, chmod-ing and timestamping small files.
+ * - write: an unpacker's serial work per byte: sha256 (the diffID check; `sha256sum`'s rate, as
+ *   the engines' Go < 1.21 digests use no SHA-NI) + writing files of the sample's sizes into `dir`; per entry: creating, chmod-ing and timestamping small files (the
+ *   best of 8 batches).
+ * - ingest: a blob stored while it is fetched: its digest + its write to one file in `dir`, fsync'd.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -42,6 +44,12 @@ export interface CalibrationResult {
     zstdDecompressBytesPerSecond: number | null;
     sha256BytesPerSecond: number;
     fileWriteBytesPerSecond: number;
+    /** sha256sum (coreutils, no SHA-NI): the digest rate used for the engines; null without the command. */
+    sha256sumBytesPerSecond: number | null;
+    /** Compressed bytes per second written to one fsync'd file (a blob into a store). */
+    blobWriteBytesPerSecond: number;
+    /** The blob write and its digest together: the store's rate while fetching. */
+    ingestBytesPerSecond: number;
     perEntrySeconds: number;
     sampleBytes: number;
     gzipRatio: number;
@@ -49,6 +57,9 @@ export interface CalibrationResult {
 }
 
 const MiB = 1024 * 1024;
+
+/** Below this many cores, a calibrated profile runs each layer's inflate and unpack in turn (see calibrate()). */
+export const SERIAL_BELOW_CORES = 3;
 
 /** Reads up to `limit` bytes of real files (libraries, binaries, text) as a representative layer sample. */
 export function collectSample(roots: readonly string[], limit: number): Buffer {
@@ -130,6 +141,37 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     progress('sha256 (diffID check)');
     const tSha = best(3, () => createHash('sha256').update(sample).digest());
 
+    // The engines hash with Go's crypto/sha256, which uses SHA-NI only from Go 1.21; dockerd 20.10
+    // and containerd 1.6 as distributions ship them are older. OpenSSL (above) uses SHA-NI where
+    // the CPU has it, 3-4× faster (BENCHMARKS.md §7). coreutils' sha256sum is plain C: where it is
+    // on PATH (and not linked to OpenSSL) its rate stands in for the engines' digests.
+    progress('sha256 without SHA-NI (sha256sum)');
+    let sumRate: number | null = null;
+    const sampleFile = join(work, 'sample.bin');
+    const emptyFile = join(work, 'empty.bin');
+    writeFileSync(sampleFile, sample);
+    writeFileSync(emptyFile, '');
+    const sum = (f: string) => () => spawnSync('sha256sum', [f], { stdio: 'ignore' });
+    const probe = spawnSync('sha256sum', [emptyFile], { encoding: 'utf8' });
+    if (!probe.error && probe.status === 0 && probe.stdout.startsWith('e3b0c44298fc1c149afbf4c8996fb924')) {
+      const t = best(3, sum(sampleFile)) - best(3, sum(emptyFile));
+      if (t > 0) sumRate = sample.length / t;
+    }
+    rmSync(sampleFile);
+
+    progress(`blob writes in ${options.dir}`);
+    // What an engine does with each blob while fetching it: append it to one file in its store
+    // (containerd's content store, dockerd's temp file), fsync'd at commit, and digest it (the
+    // rate above). The gzip stream of the sample stands in for a blob; the best of 3.
+    const blob = join(work, 'blob');
+    const tBlob = best(3, () => {
+      const fd = openSync(blob, 'w');
+      for (let off = 0; off < gz.length; off += MiB) writeSync(fd, gz, off, Math.min(MiB, gz.length - off));
+      fsyncSync(fd);
+      closeSync(fd);
+      rmSync(blob);
+    });
+
     progress(`file writes in ${options.dir}`);
     // Write the sample as files of the sizes a layer holds (1 MiB pieces), then fsync each, as
     // the kernel must eventually write them; the best of 2 rounds.
@@ -150,41 +192,65 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     });
 
     progress('per-entry cost');
+    // Small batches, the best one: a single long run averages in the file system's stalls
+    // (BENCHMARKS.md §7: 40 µs to 1 ms per entry within minutes on one machine; the cause, e.g. an
+    // earlier mass deletion still being processed, is not established).
     const n = options.entries ?? 4000;
+    const batches = 8;
+    const perBatch = Math.max(1, Math.ceil(n / batches));
     const small = Buffer.alloc(1);
     const entriesDir = join(work, 'entries');
     const when = new Date('2024-01-01T00:00:00Z');
-    const tEntries = best(2, () => {
+    let batchBest = Infinity;
+    for (let b = 0; b < batches; b++) {
       rmSync(entriesDir, { recursive: true, force: true });
       mkdirSync(entriesDir);
-      for (let d = 0; d < n / 100; d++) mkdirSync(join(entriesDir, `d${d}`));
-      for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      for (let d = 0; d < perBatch / 100; d++) mkdirSync(join(entriesDir, `d${d}`));
+      for (let i = 0; i < perBatch; i++) {
         const p = join(entriesDir, `d${Math.floor(i / 100)}`, `f${i}`);
         writeFileSync(p, small);
         chmodSync(p, 0o644);
         utimesSync(p, when, when);
       }
-    });
+      batchBest = Math.min(batchBest, (performance.now() - t0) / 1000);
+    }
+    const tEntries = batchBest;
 
     const gzipRate = sample.length / tGzip;
     const shaRate = sample.length / tSha;
     const fileRate = sample.length / tWrite;
-    const perEntry = tEntries / n;
+    const perEntry = tEntries / perBatch;
+    const blobRate = gz.length / tBlob;
+    // The engines' digest: sha256sum's rate where measured, else OpenSSL's (then the rates are high).
+    const digestRate = sumRate ?? shaRate;
+    const ingestRate = 1 / (1 / digestRate + 1 / blobRate);
     // The unpacker's serial work per byte: hash it, then write it.
-    const writeRate = 1 / (1 / shaRate + 1 / fileRate);
+    const writeRate = 1 / (1 / digestRate + 1 / fileRate);
+    // Stages overlap only on free cores. A pull keeps three busy at once: the downloads with their
+    // digests and store writes, the inflate → diffID digest (→ dockerd's tar-split) chain, and the
+    // tar apply (dockerd's docker-applyLayer process, klauspost zstd's goroutines). With fewer
+    // cores they take turns: on 2 cores dockerd applied each big layer no faster than
+    // containerd's serial apply (BENCHMARKS.md §7), so the inflate adds to the unpack.
+    const cores = cpus().length;
+    const decompressConcurrent = cores >= SERIAL_BELOW_CORES ? base.decompressConcurrent : { gzip: false, zstd: false };
     const mb = (x: number): string => `${(x / 1e6).toFixed(0)} MB/s`;
     const profile: PullProfile = {
       ...base,
       name: 'calibrated',
       inflateBytesPerSecond: { gzip: gzipRate, zstd: zstdRate ?? base.inflateBytesPerSecond.zstd },
+      decompressConcurrent,
       writeBytesPerSecond: writeRate,
+      ingestBytesPerSecond: ingestRate,
       perEntrySeconds: perEntry,
       source:
         `imgsize calibrate ${new Date().toISOString().slice(0, 10)} on this machine: zlib inflate ${mb(gzipRate)}, ` +
         `zstd -d ${zstdRate === null ? 'not measured (no zstd command; default kept)' : mb(zstdRate)}, sha256 ${mb(shaRate)}, ` +
-        `file writes ${mb(fileRate)} in ${options.dir}, ${(perEntry * 1e6).toFixed(1)} µs per entry; ` +
+        `sha256sum ${sumRate === null ? 'not measured (the OpenSSL rate used for digests)' : mb(sumRate)}, ` +
+        `file writes ${mb(fileRate)} in ${options.dir}, blob writes ${mb(blobRate)}, blob ingest ${mb(ingestRate)}, ${(perEntry * 1e6).toFixed(1)} µs per entry; ` +
         `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs (wall-clock rates: contention lowers them); ` +
-        `concurrency and unpack order from the ${base.name} profile`,
+        `concurrency and unpack order from the ${base.name} profile` +
+        (cores >= SERIAL_BELOW_CORES ? '' : `; inflate and unpack in turn (fewer than ${SERIAL_BELOW_CORES} cores)`),
     };
     return {
       profile,
@@ -193,6 +259,9 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
         zstdDecompressBytesPerSecond: zstdRate,
         sha256BytesPerSecond: shaRate,
         fileWriteBytesPerSecond: fileRate,
+        sha256sumBytesPerSecond: sumRate,
+        blobWriteBytesPerSecond: blobRate,
+        ingestBytesPerSecond: ingestRate,
         perEntrySeconds: perEntry,
         sampleBytes: sample.length,
         gzipRatio: gz.length / sample.length,

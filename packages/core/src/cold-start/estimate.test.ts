@@ -121,6 +121,18 @@ describe('estimateColdStart', () => {
     expect(fast.bottleneck).toBe('decompress');
   });
 
+  it('a store slower than the link sets the fetch pace (blobs are digested and written as they arrive)', () => {
+    // Link 100 B/s, store 50 B/s: #0 (100 B) is stored at 2 s, #1 (200 B) at 6 s. #0 unpacks
+    // [2, 5] (300 B at 100 B/s), #1 [6, 7]. Without the store limit: 5 s (the overlap case).
+    const e = estimateColdStart([layer(100, 300), layer(200, 100)], { ...P, ingestBytesPerSecond: 50 });
+    expect(e.layers.map((l) => l.fetchEnd)).toEqual([2, 6]);
+    expect(e.fetchSeconds).toBe(6);
+    expect(e.totalSeconds).toBe(7);
+    expect(e.critical).toEqual({ fetch: 6, decompress: 1, unpack: 0 });
+    // A store faster than the link changes nothing.
+    expect(estimateColdStart([layer(100, 300), layer(200, 100)], { ...P, ingestBytesPerSecond: 1e6 }).totalSeconds).toBe(5);
+  });
+
   it('an image without layers takes no time', () => {
     const e = estimateColdStart([], P);
     expect(e.totalSeconds).toBe(0);

@@ -4,7 +4,9 @@
  *
  * Per layer, three stages:
  * - fetch: compressed bytes over the link; up to `concurrentDownloads` blobs in flight, in layer
- *   order, sharing the bandwidth equally (a blob finishing hands its share to the others);
+ *   order, sharing the bandwidth equally (a blob finishing hands its share to the others); the
+ *   engine digests and stores each blob as it arrives, so a store slower than the link
+ *   (`ingestBytesPerSecond`) sets the fetch pace instead;
  * - decompress: uncompressed bytes ÷ the inflate rate of the layer's codec;
  * - unpack: uncompressed bytes ÷ the write rate + entries × the per-entry cost (+ per-layer cost).
  * Decompress and unpack of one layer stream into each other. Where the decompressor runs beside
@@ -53,7 +55,7 @@ export interface ColdStartLayerTiming {
 export interface ColdStartEstimate {
   /** Until the last layer is unpacked. */
   totalSeconds: number;
-  /** Until the last blob is fetched (link time with the profile's concurrency). */
+  /** Until the last blob is fetched and stored (link or store time, with the profile's concurrency). */
   fetchSeconds: number;
   /** Σ decompress time of all layers (one core each, in order). */
   decompressSeconds: number;
@@ -110,7 +112,8 @@ export function simulateFetch(compressedBytes: readonly number[], bytesPerSecond
 
 /** Estimates the cold start of an image whose layers (base first) are `layers`, under `profile`. */
 export function estimateColdStart(layers: readonly ColdStartLayerInput[], profile: PullProfile): ColdStartEstimate {
-  const bytesPerSecond = profile.bandwidthBitsPerSecond / 8;
+  // Blobs stream into the engine's store as they arrive: the slower of the link and the store sets the pace.
+  const bytesPerSecond = Math.min(profile.bandwidthBitsPerSecond / 8, profile.ingestBytesPerSecond ?? Infinity);
   const fetch = simulateFetch(
     layers.map((l) => l.compressedBytes),
     bytesPerSecond,

@@ -40,11 +40,14 @@ describe('pull profiles', () => {
     expect(p.inflateBytesPerSecond.gzip).toBe(250e6);
     expect(p.perEntrySeconds).toBeCloseTo(50e-6, 12);
     expect(p.decompressConcurrent.gzip).toBe(true);
+    expect(applyProfileOverrides(BUILTIN_PULL_PROFILES.ctr!, ['ingest=80MB/s'], rates).ingestBytesPerSecond).toBe(80e6);
+    expect(BUILTIN_PULL_PROFILES.ctr!.ingestBytesPerSecond).toBeUndefined();
     expect(BUILTIN_PULL_PROFILES.containerd!.decompressConcurrent.gzip).toBe(false);
     for (const [o, key] of [
       ['bandwidth=0Gbps', 'bandwidth'],
       ['bandwidth=-5Mbps', 'bandwidth'],
       ['write=0MB/s', 'write'],
+      ['ingest=0MB/s', 'ingest'],
       ['concurrency=-1', 'concurrency'],
       ['colour=red', 'colour'],
       ['gzip', 'gzip'],

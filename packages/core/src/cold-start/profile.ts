@@ -38,6 +38,12 @@ export const PullProfileSchema = z
     writeBytesPerSecond: Rate,
     /** Seconds per tar entry (create, chmod, chown, utimes, overlay bookkeeping). */
     perEntrySeconds: z.number().finite().nonnegative(),
+    /**
+     * Compressed bytes per second the engine can store while it fetches (each blob is digested and
+     * written to the content store or a temp file, and fsync'd at commit, before it is unpacked);
+     * the fetch cannot outpace it. Absent: not limited (the built-in profiles).
+     */
+    ingestBytesPerSecond: Rate.optional(),
     /** Fixed seconds per layer (request round trips, snapshot prepare/commit). */
     perLayerSeconds: z.number().finite().nonnegative(),
     /** Where the numbers come from (a measurement and its date, or the sources of the defaults). */
@@ -122,7 +128,7 @@ export function parsePullProfile(doc: unknown, where: string): PullProfile {
 }
 
 /** Override keys accepted after the profile name, and the profile field each sets. */
-const OVERRIDE_KEYS = ['bandwidth', 'concurrency', 'unpack-start', 'gzip', 'zstd', 'gzip-concurrent', 'zstd-concurrent', 'write', 'per-entry', 'per-layer'] as const;
+const OVERRIDE_KEYS = ['bandwidth', 'concurrency', 'unpack-start', 'gzip', 'zstd', 'gzip-concurrent', 'zstd-concurrent', 'write', 'ingest', 'per-entry', 'per-layer'] as const;
 
 /**
  * Applies `key=value` overrides to a profile (`--pull-profile docker,gzip=250MB/s`). Byte rates
@@ -177,6 +183,9 @@ export function applyProfileOverrides(
         break;
       case 'write':
         p.writeBytesPerSecond = num(() => parseRate.bytes(value));
+        break;
+      case 'ingest':
+        p.ingestBytesPerSecond = num(() => parseRate.bytes(value));
         break;
       case 'per-entry':
       case 'per-layer': {

@@ -6,7 +6,7 @@ import { generateBytes } from '../../../../fixtures/images/index.js';
 import { makeTar } from '../../../../test/helpers/tar.js';
 import { scanLayerStream } from '../layer-scan.js';
 import { createCompressionSampler } from '../attribution/compressed-size.js';
-import { createZstdRatioSampler, zstdCompressedLength } from './zstd-size.js';
+import { createZstdRatioSampler, zstdCompressedLength, zstdCompressedLengthAsync } from './zstd-size.js';
 
 const hasZstdCli = spawnSync('zstd', ['--version']).status === 0;
 const gen = (seed: string, size: number, kind: 'text' | 'binary' | 'random'): Buffer => Buffer.concat([...generateBytes(seed, size, kind)]);
@@ -18,12 +18,19 @@ describe.skipIf(!hasZstdCli && process.env.CI !== 'true')('zstd what-if size (or
     expect(zstdCompressedLength(b, 3)).toBe(cli);
   });
 
-  it('the ratio sampler keeps a bounded systematic subsample', () => {
+  it('zstdCompressedLengthAsync gives the same length off the event loop', async () => {
+    const b = gen('zla', 300_000, 'binary');
+    const cli = spawnSync('zstd', ['-3', '-q', '-c'], { input: b }).stdout.length;
+    expect(await zstdCompressedLengthAsync(b, 3)).toBe(cli);
+  });
+
+  it('the ratio sampler keeps a bounded systematic subsample; the async ratio equals the sync one', async () => {
     const s = createZstdRatioSampler(64 * 1024);
     for (let i = 0; i < 100; i++) s.add(gen(`p${i}`, 8 * 1024, i % 2 ? 'text' : 'binary'));
     const r = s.ratio(6)!;
     expect(r).toBeGreaterThan(0.5);
     expect(r).toBeLessThan(1.5);
+    expect(await s.ratioAsync(6)).toBe(r);
   });
 
   it('a layer’s estimated zstd size is within 6% of `zstd -3` of the layer tar', async () => {

@@ -34,6 +34,8 @@ export interface FixHunk {
   /** Predicted savings, uncompressed and compressed. */
   bytes: number;
   compressedBytes: number;
+  /** dpkg packages the image no longer gets (hunks that stop installing packages). */
+  dropsPackages?: string[] | undefined;
   /** This hunk's section of the patch (comment line, file headers, one @@ hunk). */
   text: string;
   /** The Dockerfile and .dockerignore texts after this hunk (and all before it). */
@@ -48,6 +50,10 @@ export interface FixPlan {
   patch: string;
   dockerfile: string;
   dockerignore: string | null;
+  /** Per instruction of the patched Dockerfile, the index of the original instruction it is (null: added by a hunk). */
+  origins: Array<number | null>;
+  /** Rewrites that recognised a finding but not the Dockerfile's shape: no hunk, and why. */
+  declined: Array<{ findingId: string; family: string; reason: string }>;
 }
 
 /** Inputs of planFix. */
@@ -161,13 +167,15 @@ export function planFix(input: PlanFixInput): FixPlan {
   let dockerignore = input.dockerignoreText;
   const crlf = dockerfile.includes('\r\n');
   const hunks: FixHunk[] = [];
+  const declined: FixPlan['declined'] = [];
   let df: ParsedDockerfile = parseDockerfile(dockerfile, { path: input.patchPath, buildArgs: input.buildArgs });
   // live[k] = original index of the k-th instruction of the current text.
   const live = df.instructions.map((i) => i.index);
   const original = df;
   const origLine = (line: number): number => {
     const k = df.instructions.findIndex((i) => i.startLine === line);
-    return k < 0 ? line : original.instructions[live[k]!]!.startLine;
+    const o = k < 0 ? undefined : original.instructions[live[k]!];
+    return o ? o.startLine : line;
   };
   const cur = (i: number | undefined): number | undefined => {
     const k = i === undefined ? -1 : live.indexOf(i);
@@ -196,8 +204,18 @@ export function planFix(input: PlanFixInput): FixPlan {
         layerBytes: p.layerBytes,
         builder: input.builder,
         packages: input.packages,
+        original: (ins) => {
+          const k = df.instructions.indexOf(ins);
+          const o = k < 0 ? undefined : live[k];
+          return o === undefined ? undefined : original.instructions[o];
+        },
       };
-      const r0: RewriteResult | null = rw(df, located, { dockerignore });
+      const got = rw(df, located, { dockerignore });
+      if (got && 'declined' in got) {
+        if (!declined.some((d) => d.findingId === p.finding.id && d.family === got.family)) declined.push({ findingId: p.finding.id, family: got.family, reason: got.declined });
+        break;
+      }
+      const r0: RewriteResult | null = got;
       // Summaries name lines of the file the user has (the original), not of the text so far.
       const r = r0 && { ...r0, summary: r0.summary.split(`${input.patchPath}:`).map((part, i) => (i === 0 ? part : part.replace(/^\d+/, (n) => String(origLine(Number(n)))))).join(`${input.patchPath}:`) };
       if (!r || (r.review && input.safeOnly)) continue;
@@ -208,7 +226,8 @@ export function planFix(input: PlanFixInput): FixPlan {
       if (section === null) continue;
       if (r.file === 'Dockerfile') {
         dockerfile = r.text;
-        for (const ci of [...(r.removes ?? [])].sort((a, b) => b - a)) live.splice(ci, 1);
+        if (r.liveMap) live.splice(0, live.length, ...r.liveMap.map((k) => (k === null ? -1 : live[k]!)));
+        else for (const ci of [...(r.removes ?? [])].sort((a, b) => b - a)) live.splice(ci, 1);
         df = parseDockerfile(dockerfile, { path: input.patchPath, buildArgs: input.buildArgs });
       } else dockerignore = r.text;
       const n = hunks.length + 1;
@@ -224,11 +243,12 @@ export function planFix(input: PlanFixInput): FixPlan {
         file: r.file,
         bytes: r.bytes,
         compressedBytes: r.compressedBytes,
+        ...(r.dropsPackages !== undefined && { dropsPackages: r.dropsPackages }),
         text: `${comment.replace(/\s*\n\s*/g, ' ')}\n${section}`,
         dockerfileAfter: dockerfile,
         dockerignoreAfter: dockerignore,
       });
     }
   }
-  return { hunks, patch: hunks.map((h) => h.text).join(''), dockerfile, dockerignore };
+  return { hunks, patch: hunks.map((h) => h.text).join(''), dockerfile, dockerignore, origins: live.map((o) => (o < 0 ? null : o)), declined };
 }

@@ -22,13 +22,25 @@ export interface GpuFile {
 
 /** Every shipped file with a fatbin record, joined to its attribution (visible first). */
 export function gpuFilesOf(img: AnalyzedImage): GpuFile[] {
-  const byKey = new Map<string, ShippedFile>();
-  for (const f of img.files) byKey.set(`${f.layer}\0${f.path}`, f);
+  // The (layer, path) pairs that have records, then one pass over the files for just those
+  // (no key string per shipped file). A later file of the same layer and path wins, as it did.
+  const wanted = img.image.layers.map((l) => (l.scan?.gpu?.length ? new Map<string, ShippedFile | undefined>() : undefined));
+  img.image.layers.forEach((l, layer) => {
+    for (const record of l.scan?.gpu ?? []) {
+      const entry = l.scan?.entries[record.index];
+      if (entry) wanted[layer]!.set(entry.path, undefined);
+    }
+  });
+  if (wanted.every((w) => w === undefined)) return [];
+  for (const f of img.files) {
+    const w = wanted[f.layer];
+    if (w?.has(f.path)) w.set(f.path, f);
+  }
   const out: GpuFile[] = [];
   img.image.layers.forEach((l, layer) => {
     for (const record of l.scan?.gpu ?? []) {
       const entry = l.scan?.entries[record.index];
-      const file = entry && byKey.get(`${layer}\0${entry.path}`);
+      const file = entry && wanted[layer]!.get(entry.path);
       if (file) out.push({ file, record });
     }
   });
@@ -65,12 +77,22 @@ export function otherGpuBytes(r: GpuFileRecord, target: readonly number[]): { ot
 
 const pkgName = (f: ShippedFile): string | null => (f.owner ? `${f.owner.manager}:${f.owner.name}` : null);
 
+const TORCH_DIST_INFO = /(?:site|dist)-packages\/torch-[^/]+\.dist-info\/METADATA$/;
+const TORCH_LIB = /(?:^|\/)torch\/lib\/lib(?:torch_cuda|torch_hip|c10_cuda|c10_hip|torch_cpu)[^/]*\.so/;
+
 /** The torch build variant from torch/version.py, the dist-info name, or the libraries present. */
 export function detectTorch(img: AnalyzedImage): TorchBuild | undefined {
-  const visible = img.files.filter((f) => f.visible);
-  const distInfo = visible.find((f) => /(?:site|dist)-packages\/torch-[^/]+\.dist-info\/METADATA$/.test(f.path));
-  const versionPy = visible.find((f) => SP.test(f.path) && f.path.endsWith('/torch/version.py'));
-  const libs = visible.filter((f) => /(?:^|\/)torch\/lib\/lib(?:torch_cuda|torch_hip|c10_cuda|c10_hip|torch_cpu)[^/]*\.so/.test(f.path));
+  // One pass over the visible files (they are every shipped file of the image).
+  let distInfo: ShippedFile | undefined;
+  let versionPy: ShippedFile | undefined;
+  const libs: ShippedFile[] = [];
+  for (let i = 0; i < img.files.length; i++) {
+    const f = img.files[i]!;
+    if (!f.visible || !f.path.includes('torch')) continue;
+    if (!distInfo && TORCH_DIST_INFO.test(f.path)) distInfo = f;
+    if (!versionPy && f.path.endsWith('/torch/version.py') && SP.test(f.path)) versionPy = f;
+    if (TORCH_LIB.test(f.path)) libs.push(f);
+  }
   if (!distInfo && !versionPy && libs.length === 0) return undefined;
   const torchPkg = img.packages.find((p) => p.manager === 'pip' && p.name.toLowerCase() === 'torch');
   const bytes = torchPkg?.visibleBytes;

@@ -5,7 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { ImgsizeError, throwIfAborted } from '../errors.js';
+import { ImgsizeError, throwIfAborted, untilAborted } from '../errors.js';
 import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
 import type { Limits } from '../limits.js';
 import type { LoadOptions, Progress } from '../model.js';
@@ -57,22 +57,34 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
     async scanLayer(path, scanOpts, signal) {
       const e = table.files.get(path)!;
       const base = scanned;
-      const at = (off: number): void => scanProgress(base + off, path);
+      let pos = 0;
+      const at = (off: number): void => {
+        pos = off;
+        scanProgress(base + off, path);
+      };
       at(0);
       throwIfAborted(signal);
-      const head = await readRegion({ offset: e.offset, size: Math.min(512, e.size) });
-      const kind = sniffLayer(head);
-      let result;
-      if (kind === 'tar' || e.size === 0) {
-        result = { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts, at), compression: 'none' as const, blobSize: e.size, positional: true };
-      } else {
-        if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
-        if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
-        result = { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), compression: kind, blobSize: e.size };
+      // While the layer's plugins finish off the event loop (the sampler's last deflates, the zstd
+      // what-if), no bytes move: a heartbeat at the same position keeps progress under 250 ms.
+      const beat = options.onProgress ? setInterval(() => scanProgress(base + pos, path, true), PROGRESS_EVERY_MS) : undefined;
+      beat?.unref();
+      try {
+        const head = await readRegion({ offset: e.offset, size: Math.min(512, e.size) });
+        const kind = sniffLayer(head);
+        let result;
+        if (kind === 'tar' || e.size === 0) {
+          result = { scan: await untilAborted(scanLayerRegion(fh, e.offset, e.size, scanOpts, at), signal), compression: 'none' as const, blobSize: e.size, positional: true };
+        } else {
+          if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
+          if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
+          result = { scan: await untilAborted(scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), signal), compression: kind, blobSize: e.size };
+        }
+        scanned = base + e.size;
+        scanProgress(scanned, path, true);
+        return result;
+      } finally {
+        clearInterval(beat);
       }
-      scanned = base + e.size;
-      scanProgress(scanned, path, true);
-      return result;
     },
   };
 }

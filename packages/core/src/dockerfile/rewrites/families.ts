@@ -4,6 +4,8 @@
  */
 import type { DockerfileInstruction, ParsedDockerfile } from '../parse.js';
 import { appendToRun, bytesIn, editRunLines, isPlainRun, layersOf, rawLines, replaceLines, splitAndChain, words } from './shell.js';
+import { aptDropSavings, aptInstallNames } from './apt-closure.js';
+import { multiStageBuildTools } from './multistage.js';
 import type { LocatedFinding, Rewrite, RewriteResult } from './types.js';
 
 const PIP_INSTALL = /\b((?:pip3?|python3?(?:\.\d+)? -m pip)\s+install)\b/g;
@@ -190,6 +192,25 @@ export const dockerignoreEntries: Rewrite = (df, f, files) => {
   return { family: 'dockerignore', review: false, summary: `add ${add.join(', ')} to .dockerignore (shipped by ${df.path}:${copy.startLine})`, file: '.dockerignore', text, ...bytesIn(f.layerBytes, layersOf(f.byLayer, copy)) };
 };
 
+/** Names `apt-get install`ed by the final stage's RUNs other than `except`. */
+function namedByOtherRuns(df: ParsedDockerfile, except: DockerfileInstruction): Set<string> {
+  const out = new Set<string>();
+  for (const i of df.stages[df.stages.length - 1]!.instructions) if (i !== except && i.keyword === 'RUN') for (const n of aptInstallNames(i.args).names) out.add(n);
+  return out;
+}
+
+/** What stopping `drop` in `ins` frees (apt's dependency closure), and a note saying how it was known. */
+function dropSavings(df: ParsedDockerfile, f: LocatedFinding, ins: DockerfileInstruction, drop: readonly string[]): { bytes: number; compressedBytes: number; note: string; removed: string[] } {
+  const layers = new Set(layersOf(f.byLayer, ins));
+  const s = aptDropSavings({ packages: f.packages ?? [], layers, run: ins, originalRun: f.original?.(ins), namedElsewhere: namedByOtherRuns(df, ins), drop });
+  const also = s.removed.filter((n) => !drop.includes(n));
+  const how =
+    s.basis === 'named-only'
+      ? 'predicted: the named packages only (the install names packages through variables and the image has no apt marks: what they pulled in is not counted)'
+      : `predicted: ${drop.join(', ')}${also.length > 0 ? ` and what only they pulled in (${also.length <= 8 ? also.join(', ') : `${also.slice(0, 8).join(', ')}, … ${also.length - 8} more`})` : ''}, by the image's dpkg dependencies${s.basis === 'apt-marks' ? " and apt's auto-installed marks" : ''}`;
+  return { bytes: s.bytes, compressedBytes: s.compressedBytes, note: how, removed: s.removed };
+}
+
 /** Drops explicitly installed `-dev` packages from `apt-get install` (review: something may link against them). */
 export const dropDevPackages: Rewrite = (df, f) => {
   const dev = new Set((f.packages ?? []).filter((p) => p.manager === 'dpkg' && /-dev$/.test(p.name)).map((p) => p.name));
@@ -199,16 +220,9 @@ export const dropDevPackages: Rewrite = (df, f) => {
     if (named.length === 0) continue;
     const re = new RegExp(`(^|\\s)(?:${named.map((n) => n.replace(/[.+]/g, '\\$&')).join('|')})(?:[=:]\\S*)?(?=\\s|$)`, 'g');
     const text = editRunLines(df, ins, (l) => l.replace(re, ''));
-    let bytes = 0;
-    let compressedBytes = 0;
-    for (const p of f.packages ?? []) {
-      if (p.manager === 'dpkg' && named.includes(p.name)) {
-        bytes += p.visibleBytes;
-        compressedBytes += p.compressedBytes ?? 0;
-      }
-    }
     if (text === null) continue;
-    return { family: 'drop-dev-packages', review: true, summary: `do not install ${named.join(', ')} (${df.path}:${ins.startLine})`, file: 'Dockerfile', text, bytes, compressedBytes, note: 'predicted: the named packages only (what they pulled in, e.g. libc6-dev, goes too: a lower bound); headers and static libraries are needed only to compile' };
+    const { bytes, compressedBytes, note, removed } = dropSavings(df, f, ins, named);
+    return { family: 'drop-dev-packages', review: true, summary: `do not install ${named.join(', ')} (${df.path}:${ins.startLine})`, file: 'Dockerfile', text, bytes, compressedBytes, dropsPackages: removed, note: `${note}; headers and static libraries are needed only to compile` };
   }
   return null;
 };
@@ -236,6 +250,7 @@ export const REWRITES_BY_FINDING: Readonly<Record<string, readonly Rewrite[]>> =
   'python-bytecode': [dockerignoreEntries],
   'apt-recommends': [aptNoRecommends],
   'dev-files': [dropDevPackages],
+  'build-tools': [multiStageBuildTools],
   'cuda-devel': [cudaRuntimeBase],
 };
 
@@ -250,6 +265,8 @@ export const REWRITE_ORDER: readonly Rewrite[] = [
   copyPermissions,
   opencvHeadless,
   aptNoRecommends,
+  // before dropDevPackages: the builder stage keeps the -dev packages the build needs
+  multiStageBuildTools,
   dropDevPackages,
   cudaRuntimeBase,
 ];

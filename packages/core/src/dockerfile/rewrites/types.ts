@@ -18,6 +18,8 @@ export interface LocatedFinding {
   builder: 'classic' | 'buildkit' | 'unknown';
   /** The report's packages (for rewrites whose savings are package sizes). */
   packages?: readonly PackageReport[] | undefined;
+  /** The instruction as the user wrote it (before earlier hunks edited it), when it is one of theirs. */
+  original?: ((ins: DockerfileInstruction) => DockerfileInstruction | undefined) | undefined;
 }
 
 /** Extra input of rewrites that edit the build context's `.dockerignore`. */
@@ -41,9 +43,23 @@ export interface RewriteResult {
   bytes: number;
   compressedBytes: number;
   note?: string | undefined;
+  /** dpkg packages the image no longer gets (apt's dependency closure; the predicted bytes are theirs). */
+  dropsPackages?: string[] | undefined;
   /** Indexes (in the input Dockerfile) of instructions the rewrite removed (their work moved elsewhere). */
   removes?: number[] | undefined;
+  /**
+   * For rewrites that add instructions: per instruction of the new text, the index (in the input
+   * Dockerfile) of the instruction it is, or null for a new one. Overrides `removes`.
+   */
+  liveMap?: Array<number | null> | undefined;
+}
+
+/** A rewrite that recognises its finding but not the Dockerfile's shape: no hunk, and why. */
+export interface RewriteDeclined {
+  family: string;
+  /** One line: what it did not understand. */
+  declined: string;
 }
 
 /** A rewrite family. */
-export type Rewrite = (df: ParsedDockerfile, f: LocatedFinding, files: RewriteFiles) => RewriteResult | null;
+export type Rewrite = (df: ParsedDockerfile, f: LocatedFinding, files: RewriteFiles) => RewriteResult | RewriteDeclined | null;
