@@ -24,6 +24,17 @@ describe.skipIf(!hasZstdCli && process.env.CI !== 'true')('zstd what-if size (or
     expect(await zstdCompressedLengthAsync(b, 3)).toBe(cli);
   });
 
+  it('concurrent requests to the one zstd helper come back framed and in order, at each level', async () => {
+    // Sizes that straddle pipe buffers (64 KiB) and a 1-byte request; levels differ per request.
+    const bufs = [1, 65_535, 65_536, 700_001, 3, 250_000].map((n, i) => gen(`c${i}`, n, i % 2 ? 'text' : 'binary'));
+    const levels = [3, 1, 19, 3, 5, 9];
+    const cli = bufs.map((b, i) => spawnSync('zstd', [`-${levels[i]}`, '-q', '-c'], { input: b }).stdout.length);
+    const got = await Promise.all(bufs.map((b, i) => zstdCompressedLengthAsync(b, levels[i])));
+    expect(got).toEqual(cli);
+    const empty = spawnSync('zstd', ['-3', '-q', '-c'], { input: Buffer.alloc(0) }).stdout.length;
+    expect(await zstdCompressedLengthAsync(Buffer.alloc(0), 3)).toBe(empty);
+  });
+
   it('the ratio sampler keeps a bounded systematic subsample; the async ratio equals the sync one', async () => {
     const s = createZstdRatioSampler(64 * 1024);
     for (let i = 0; i < 100; i++) s.add(gen(`p${i}`, 8 * 1024, i % 2 ? 'text' : 'binary'));

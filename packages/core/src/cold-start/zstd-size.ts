@@ -7,7 +7,8 @@
  * with klauspost/compress `zstd.SpeedDefault` unless a level is given, "roughly equivalent to
  * the default Zstandard mode (level 3)".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 
@@ -50,18 +51,78 @@ export async function zstdCompressedLengthAsync(buf: Buffer, level = BUILDKIT_ZS
     return new Promise((resolve, reject) => compress(buf, param === undefined ? {} : { params: { [param]: level } }, (e, r) => (e ? reject(e) : resolve(r.length))));
   }
   if (cliAvailable === false) return undefined;
-  const length = await new Promise<number | undefined>((resolve) => {
-    const child = spawn('zstd', [`-${level}`, '-q', '-c', '--no-progress'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    let n = 0;
-    child.stdout.on('data', (c: Buffer) => (n += c.length));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (code) => resolve(code === 0 ? n : undefined));
-    child.stdin.on('error', () => undefined); // a zstd that exits early: its status says so
-    child.stdin.end(buf);
-  });
+  const length = await zstdHelper().compressedLength(buf, level);
   cliAvailable = length !== undefined;
   return length;
 }
+
+/**
+ * One long-lived `sh` that runs `zstd` on each request (a line `<bytes> <level>`, then the bytes)
+ * and answers with the compressed length (`wc -c`), in request order. A `spawn` per layer forks
+ * the whole analyzer process, which blocked the event loop 11–15 ms each time with a few hundred
+ * MB of heap (and stalled it up to 35 ms with the copy-on-write faults that follow, BENCHMARKS.md
+ * §6); the shell is forked once, early and small, and forks `zstd` itself. `head -c N` reads at
+ * most N bytes from the pipe, so requests stay framed. It does not keep the process alive when
+ * no request is pending, and a helper that dies answers undefined (zstd unavailable).
+ */
+class ZstdHelper {
+  readonly #child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly #pending: Array<(n: number | undefined) => void> = [];
+  #out = '';
+  #dead = false;
+
+  constructor() {
+    this.#child = spawn('sh', ['-c', 'while read -r n l; do head -c "$n" | zstd -"$l" -q -c --no-progress | wc -c; done'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    this.#child.on('error', () => this.#fail());
+    this.#child.on('exit', () => this.#fail());
+    this.#child.stdin.on('error', () => this.#fail());
+    this.#child.stdout.setEncoding('latin1');
+    this.#child.stdout.on('data', (text: string) => {
+      this.#out += text;
+      let nl: number;
+      while ((nl = this.#out.indexOf('\n')) >= 0) {
+        const n = Number(this.#out.slice(0, nl).trim());
+        this.#out = this.#out.slice(nl + 1);
+        // zstd's smallest frame is 9 bytes: 0 means it did not run (not installed, failed)
+        this.#pending.shift()?.(Number.isFinite(n) && n > 0 ? n : undefined);
+      }
+      this.#idle();
+    });
+    this.#idle();
+  }
+
+  compressedLength(buf: Buffer, level: number): Promise<number | undefined> {
+    if (this.#dead) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.#pending.push(resolve);
+      this.#child.ref();
+      (this.#child.stdout as Readable & { ref?(): void }).ref?.();
+      this.#child.stdin.write(`${buf.length} ${level}\n`);
+      this.#child.stdin.write(buf);
+    });
+  }
+
+  #idle(): void {
+    if (this.#pending.length > 0) return;
+    this.#child.unref();
+    (this.#child.stdout as Readable & { unref?(): void }).unref?.();
+    (this.#child.stdin as Writable & { unref?(): void }).unref?.();
+  }
+
+  #fail(): void {
+    this.#dead = true;
+    if (helper === this) helper = undefined;
+    for (const resolve of this.#pending.splice(0)) resolve(undefined);
+  }
+}
+
+let helper: ZstdHelper | undefined;
+const zstdHelper = (): ZstdHelper => (helper ??= new ZstdHelper());
+
+/** Node's in-process zstd compressor (22.15+), if any. */
+const hasZlibZstd = (): boolean => typeof (zlib as unknown as { zstdCompress?: unknown }).zstdCompress === 'function';
 
 /** Collects a systematic subsample of a layer's measured bytes (every k-th piece, k doubling when full). */
 export interface ZstdRatioSampler {
@@ -74,6 +135,8 @@ export interface ZstdRatioSampler {
 
 /** Creates the per-layer subsample for the zstd/gzip ratio. */
 export function createZstdRatioSampler(capBytes = RESERVOIR_BYTES): ZstdRatioSampler {
+  // Start the helper now, while the heap is small (forking later costs more; see ZstdHelper).
+  if (!hasZlibZstd() && cliAvailable !== false) zstdHelper();
   let kept: Buffer[] = [];
   let bytes = 0;
   let stride = 1;
