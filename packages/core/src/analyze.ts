@@ -8,7 +8,8 @@ import { mapHistoryToLayers } from './image-config.js';
 import type { ImageSource, LayerScan, LoadedImage, LoadOptions, Progress } from './model.js';
 import type { LayerScanOptions } from './layer-scan.js';
 import type { Limits } from './limits.js';
-import { isWhiteoutPath, overlaySteps, type OverlayResult, type HiddenFile } from './overlay.js';
+import { EntryTable } from './entry-table.js';
+import { WHITEOUT_PREFIX, overlaySteps, type OverlayResult, type HiddenFile } from './overlay.js';
 import { driveSteps, runSteps, STEP_MASK, topSteps, type Steps } from './steps.js';
 import { Yielder } from './tar/yielder.js';
 import { REPORT_SCHEMA_VERSION, type LayerReport, type Report } from './report-schema.js';
@@ -26,7 +27,7 @@ import type { PullProfile } from './cold-start/profile.js';
 import { warning, type ImgsizeWarning } from './warnings.js';
 
 /** A metadata-only layer (no scan) counts as empty in the overlay: nothing about it is known. */
-const NO_SCAN: LayerScan = { entries: [], tarBytes: 0, contentBytes: 0, captured: [], warnings: [] };
+const NO_SCAN: LayerScan = { entries: new EntryTable().seal(), tarBytes: 0, contentBytes: 0, captured: [], warnings: [] };
 
 export interface AnalyzeOptions {
   signal?: AbortSignal | undefined;
@@ -302,11 +303,10 @@ function* layerReportSteps(image: LoadedImage, overlay: OverlayResult, layerHist
   const out: LayerReport[] = [];
   for (const [i, l] of image.layers.entries()) {
     let files = 0;
-    const entries = l.scan?.entries ?? [];
-    for (let j = 0; j < entries.length; j++) {
+    const t = l.scan?.entries;
+    for (let j = 0; t !== undefined && j < t.length; j++) {
       if ((j & STEP_MASK) === STEP_MASK) yield;
-      const e = entries[j]!;
-      if (e.type === 'file' && !isWhiteoutPath(e.path)) files++;
+      if (t.isFile(j) && !t.name(j).startsWith(WHITEOUT_PREFIX)) files++;
     }
     const hi = layerHistory[i] ?? null;
     const h = hi === null ? undefined : image.config.history[hi];

@@ -5,7 +5,7 @@
  * copy that is kept (its issue #684), and does not charge `rm -rf` of a whole directory.
  */
 import type { LayerScan } from './model.js';
-import { classifyWhiteout, lookupNode, nodesBelow, type FsNode, type OverlayObserver } from './overlay.js';
+import { classifyWhiteout, lookupNode, WHITEOUT_PREFIX, nodesBelow, type FsNode, type OverlayObserver } from './overlay.js';
 import { sortSteps, STEP_MASK, type Steps } from './steps.js';
 
 export interface DiveInefficiency {
@@ -29,48 +29,188 @@ export interface DiveMetrics {
   inefficientFiles: DiveInefficiency[];
 }
 
-/** A path seen more than once: its cumulative and smallest size and how often it was seen. */
+/** A path dive saw more than once (exact pass): its cumulative and smallest size and how often it was seen. */
 interface PathData {
   cumulative: number;
   min: number;
   count: number;
 }
 
+/** One layer's leaves as dive sees them, found again by the exact pass. */
+interface LayerLeaves {
+  /** Directory → base names that are non-leaves (directories above an entry) in this layer. */
+  parents: Map<string, Set<string>>;
+  /** Whiteout entries that are leaves: entry index → [dir, name, size sized against the lower layers]. */
+  whiteouts: Map<number, [string, string, number]>;
+}
+
+/** Two independent 32-bit string hashes (FNV-1a and a murmur3-style mix), continued over `s`. */
+function hashOn(h1: number, h2: number, s: string): [number, number] {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul((h2 ^ c) + 0x9e3779b9, 0x85ebca6b);
+    h2 ^= h2 >>> 13;
+  }
+  h1 >>>= 0;
+  h2 >>>= 0;
+  return [h1, h1 === 0 && h2 === 0 ? 1 : h2]; // [0, 0] marks an empty slot of the table
+}
+
+const SEED: [number, number] = [0x811c9dc5, 0x27d4eb2f];
+
 /**
  * dive's metrics as an overlay observer, so a caller that stacks the layers anyway gets them in
  * the same pass: dive sizes a directory whiteout against the stack of LOWER layers, which is
  * exactly the tree the observer sees before each layer is applied. Runs in steps (steps.ts).
+ *
+ * dive counts the leaves of each layer's own tree (an entry with another entry of the same layer
+ * below it is not a leaf; a path listed twice in a layer counts once, the later entry). A path
+ * listed once adds its size to both of dive's sums, so only paths listed more than once need a
+ * record. The first pass keeps a 64-bit hash of every leaf path in an open-addressed typed table
+ * (8 bytes a path, off the JS heap, no string: memory per entry, issue 16); a path whose hash was
+ * seen before is a candidate, and at the end an exact pass over the candidates (real path
+ * strings) gives their numbers. A hash collision can only make a path a candidate, never a wrong
+ * number.
  */
-export function createDiveObserver(layers: readonly LayerScan[]): { observer: OverlayObserver; finish(): Steps<DiveMetrics> } {
-  // A path seen once maps to its size (a number: no object per entry); a PathData from the second time on.
-  const data = new Map<string, number | PathData>();
+export function createDiveObserver(
+  layers: readonly LayerScan[],
+  /** Tests only: the path hash (a poor one shows that collisions cost time, never numbers). */
+  hash: typeof hashOn = hashOn,
+): { observer: OverlayObserver; finish(): Steps<DiveMetrics> } {
+  const total = layers.reduce((n, l) => n + l.entries.length, 0);
+  // slot k: [h1, h2]; [0, 0] is empty (hashOn never returns it)
+  const cap = Math.max(16, Math.ceil(total * 1.5));
+  let table: Uint32Array | undefined = new Uint32Array(cap * 2);
+  const candidates = new Set<string>();
+  const seen: LayerLeaves[] = [];
+  let listed = 0; // sum of the sizes of every leaf listing
+  /** Records a leaf's hash; a hash seen before (an earlier layer, or earlier in this layer) makes it a candidate. */
+  const record = (h1: number, h2: number): void => {
+    const tab = table!;
+    for (let k = h1 % cap; ; k = k + 1 === cap ? 0 : k + 1) {
+      const a = tab[2 * k]!;
+      const b = tab[2 * k + 1]!;
+      if (a === 0 && b === 0) {
+        tab[2 * k] = h1;
+        tab[2 * k + 1] = h2;
+        return;
+      }
+      if (a === h1 && b === h2) {
+        candidates.add(`${h1}:${h2}`);
+        return;
+      }
+    }
+  };
+
+  /** Calls `visit` for each of layer li's leaves: its directory, base name, size and path hash. */
+  const forEachLeaf = function* (li: number, leaves: LayerLeaves, visit: (dir: string, name: string, size: number, h1: number, h2: number) => void): Steps<void> {
+    const t = layers[li]!.entries;
+    const { parents, whiteouts } = leaves;
+    // the hash state after "<dir>/" for each of the table's directories
+    const dirH1 = new Uint32Array(t.dirs.length);
+    const dirH2 = new Uint32Array(t.dirs.length);
+    t.dirs.forEach((d, i) => {
+      const [a, b] = d === '' ? SEED : hash(...hash(SEED[0], SEED[1], d), '/');
+      dirH1[i] = a;
+      dirH2[i] = b;
+    });
+    for (let i = 0; i < t.length; i++) {
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+      const name = t.names[i]!;
+      if (name === '') continue; // the root entry
+      if (name.startsWith(WHITEOUT_PREFIX)) {
+        const w = whiteouts.get(i);
+        if (w === undefined) continue; // an opaque marker, or a whiteout of a non-leaf
+        const [d, n, size] = w;
+        const [h1, h2] = hash(...(d === '' ? SEED : hash(...hash(SEED[0], SEED[1], d), '/')), n);
+        visit(d, n, size, h1, h2);
+        continue;
+      }
+      const dir = t.dir(i);
+      if (parents.get(dir)?.has(name) === true) continue;
+      const di = t.dirOf[i]!;
+      const [h1, h2] = hash(dirH1[di]!, dirH2[di]!, name);
+      visit(dir, name, t.sizes[i]!, h1, h2);
+    }
+  };
+
   const observer: OverlayObserver = {
     *beforeLayer(li, root) {
-      const leaves = yield* leavesOf(layers[li]!);
-      // Whiteouts of directories are sized against the lower layers first (in steps); then one
-      // allocation-free pass over the leaves (Map.forEach: no iterator result per entry).
-      const whiteoutSize = new Map<string, number>();
-      for (const w of [...leaves.values()].filter((x): x is WhiteoutLeaf => typeof x !== 'number')) {
-        const lower = lookupNode(root, w.whiteoutTarget);
-        whiteoutSize.set(w.whiteoutTarget, lower && lower.children !== undefined ? yield* sizeUnder(lower) : 0);
-      }
-      yield;
-      leaves.forEach((leaf, path) => {
-        const size = typeof leaf === 'number' ? leaf : whiteoutSize.get(leaf.whiteoutTarget)!;
-        const d = data.get(path);
-        if (d === undefined) data.set(path, size);
-        else if (typeof d === 'number') data.set(path, { cumulative: d + size, min: Math.min(d, size), count: 2 });
-        else {
-          d.cumulative += size;
-          d.min = Math.min(d.min, size);
-          d.count++;
+      const t = layers[li]!.entries;
+      // This layer's non-leaves (every directory above an entry), and its whiteouts.
+      const parents = new Map<string, Set<string>>();
+      const whiteoutList: Array<[number, string]> = [];
+      let lastDir: string | undefined;
+      for (let i = 0; i < t.length; i++) {
+        if ((i & STEP_MASK) === STEP_MASK) yield;
+        const name = t.name(i);
+        if (name === '') continue; // the root entry
+        const dir = t.dir(i);
+        if (name.startsWith(WHITEOUT_PREFIX)) {
+          const w = classifyWhiteout(t.path(i));
+          if (w.kind === 'opaque') continue; // dive never adds opaque markers to its tree
+          if (w.kind === 'whiteout') whiteoutList.push([i, w.target]);
         }
+        if (dir === lastDir) continue;
+        lastDir = dir;
+        // every ancestor is a non-leaf (walk up until one is already known)
+        for (let p = dir; p !== ''; ) {
+          const [d, n] = splitPath(p);
+          let names = parents.get(d);
+          if (names === undefined) parents.set(d, (names = new Set()));
+          if (names.has(n)) break;
+          names.add(n);
+          p = d;
+        }
+      }
+      // Whiteouts of directories are sized against the lower layers (in steps).
+      const whiteouts = new Map<number, [string, string, number]>();
+      for (const [i, target] of whiteoutList) {
+        const [d, n] = splitPath(target);
+        if (parents.get(d)?.has(n) === true) continue;
+        const lower = lookupNode(root, target);
+        whiteouts.set(i, [d, n, lower && lower.children !== undefined ? yield* sizeUnder(lower) : 0]);
+      }
+      const leaves: LayerLeaves = { parents, whiteouts };
+      seen[li] = leaves;
+      yield;
+      yield* forEachLeaf(li, leaves, (_d, _n, size, h1, h2) => {
+        listed += size;
+        record(h1, h2);
       });
     },
   };
   const finish = function* (): Steps<DiveMetrics> {
-    let minSum = 0;
-    let cumSum = 0;
+    table = undefined; // the hash table is not needed past here
+    // Exact pass over the candidates: real paths, the later entry of a layer wins.
+    const data = new Map<string, PathData | number>();
+    let candidateListed = 0;
+    if (candidates.size > 0) {
+      for (let li = 0; li < seen.length; li++) {
+        const leaves = seen[li];
+        if (leaves === undefined) continue;
+        const fresh = new Map<string, number>(); // this layer's candidate paths → size (the later entry wins)
+        yield* forEachLeaf(li, leaves, (dir, name, size, h1, h2) => {
+          if (!candidates.has(`${h1}:${h2}`)) return;
+          candidateListed += size;
+          fresh.set(dir === '' ? name : `${dir}/${name}`, size);
+        });
+        fresh.forEach((size, path) => {
+          const d = data.get(path);
+          if (d === undefined) data.set(path, size);
+          else if (typeof d === 'number') data.set(path, { cumulative: d + size, min: Math.min(d, size), count: 2 });
+          else {
+            d.cumulative += size;
+            d.min = Math.min(d.min, size);
+            d.count++;
+          }
+        });
+      }
+    }
+    // Every listing outside the candidates is a path seen once: its size adds to both sums.
+    let minSum = listed - candidateListed;
+    let cumSum = listed - candidateListed;
     const inefficient: DiveInefficiency[] = [];
     data.forEach((d, path) => {
       if (typeof d === 'number') {
@@ -99,36 +239,10 @@ export function createDiveObserver(layers: readonly LayerScan[]): { observer: Ov
   return { observer, finish };
 }
 
-/** A directory whiteout's leaf: sized against the lower layers when the observer sees them. */
-interface WhiteoutLeaf {
-  whiteoutTarget: string;
-}
-
-/**
- * Leaf nodes of one layer's own tree, keyed by dive's node path (whiteout prefix stripped): a
- * plain entry maps to its size, a whiteout to the path it deletes.
- */
-function* leavesOf(layer: LayerScan): Steps<Map<string, number | WhiteoutLeaf>> {
-  const nodes = new Map<string, number | WhiteoutLeaf>();
-  const parents = new Set<string>();
-  const entries = layer.entries;
-  for (let i = 0; i < entries.length; i++) {
-    if ((i & STEP_MASK) === STEP_MASK) yield;
-    const e = entries[i]!;
-    if (e.path === '') continue;
-    const w = classifyWhiteout(e.path);
-    if (w.kind === 'opaque') continue; // dive never adds opaque markers to its tree
-    // every ancestor is a non-leaf in this layer's tree (walk up until one is already known)
-    for (let j = e.path.lastIndexOf('/'); j > 0; j = e.path.lastIndexOf('/', j - 1)) {
-      const p = e.path.slice(0, j);
-      if (parents.has(p)) break;
-      parents.add(p);
-    }
-    if (w.kind === 'whiteout') nodes.set(w.target, { whiteoutTarget: w.target });
-    else nodes.set(e.path, e.size);
-  }
-  parents.forEach((p) => nodes.delete(p));
-  return nodes;
+/** Directory and base name of a clean path. */
+function splitPath(p: string): [string, string] {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? ['', p] : [p.slice(0, i), p.slice(i + 1)];
 }
 
 function* sizeUnder(n: FsNode): Steps<number> {
@@ -136,7 +250,7 @@ function* sizeUnder(n: FsNode): Steps<number> {
   const nodes = nodesBelow(n);
   for (let i = 0; i < nodes.length; i++) {
     if ((i & STEP_MASK) === STEP_MASK) yield;
-    s += nodes[i]!.entry?.size ?? 0;
+    s += nodes[i]!.entrySize;
   }
   return s;
 }

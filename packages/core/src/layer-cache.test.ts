@@ -6,6 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLayerCache, defaultCacheDir, scanVariant, type CachedLayer } from './layer-cache.js';
 import { definePlugin } from './layer-scan.js';
+import { EntryTable } from './entry-table.js';
 
 const KEY = `sha256:${'ab'.repeat(32)}`;
 const DIFF = `sha256:${'cd'.repeat(32)}`;
@@ -17,12 +18,12 @@ function sample(): CachedLayer {
     blobSize: 1234,
     compression: 'gzip',
     scan: {
-      entries: [
+      entries: EntryTable.from([
         { path: 'etc', type: 'dir', size: 0, mode: 0o755 },
         { path: 'etc/hosts', type: 'file', size: 10, mode: 0o644, csize: 7.5 },
         { path: 'bin/sh', type: 'symlink', size: 0, mode: 0o777, linkTarget: 'busybox' },
         { path: 'var/lib/dpkg/status', type: 'file', size: 4, mode: 0o644 },
-      ],
+      ]),
       tarBytes: 10240,
       contentBytes: 14,
       captured: [{ path: 'var/lib/dpkg/status', content: Buffer.from([0, 1, 2, 255]), truncated: false }],
@@ -151,7 +152,7 @@ describe('layer cache', () => {
     const c = createLayerCache({ dir });
     const other = `sha256:${'ac'.repeat(32)}`;
     await c.put(sample());
-    await c.put({ ...sample(), key: other, scan: { ...sample().scan, entries: [], contentBytes: 0, captured: [] } });
+    await c.put({ ...sample(), key: other, scan: { ...sample().scan, entries: EntryTable.from([]), contentBytes: 0, captured: [] } });
     const all = await files(dir);
     const mine = all.find((f) => f.includes('ab'.repeat(32)))!;
     const theirs = all.find((f) => f.includes('ac'.repeat(32)))!;

@@ -18,7 +18,8 @@ import { gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import type { LayerScanOptions } from './layer-scan.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import type { BlobCompression, CapturedFile, LayerScan, ScannedEntry } from './model.js';
+import type { BlobCompression, CapturedFile, LayerScan } from './model.js';
+import { EntryTable } from './entry-table.js';
 import type { BlobScan, LayerBlobs } from './sources/assemble.js';
 import type { TarEntryType } from './tar/types.js';
 import { GPU_WARNING_CODES } from './gpu/fatbin.js';
@@ -192,7 +193,10 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
       ...(s.estimatedZstdBytes !== undefined && { estimatedZstdBytes: s.estimatedZstdBytes }),
       entryCount: s.entries.length,
       warnings: s.warnings.map((w) => ({ code: w.code, message: w.message })),
-      entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode, e.linkTarget ?? null, e.csize ?? null]),
+      entries: Array.from({ length: s.entries.length }, (_, i) => {
+        const t = s.entries;
+        return [t.path(i), t.type(i), t.size(i), t.mode(i), t.linkTarget(i) ?? null, t.csize(i) ?? null];
+      }),
       captured: s.captured.map((c) => ({ path: c.path, content: c.content.toString('base64'), truncated: c.truncated })),
       ...(s.gpu && { gpu: s.gpu }),
     },
@@ -200,11 +204,9 @@ function encode(entry: CachedLayer, variant: string): CacheFile {
 }
 
 function decode(f: CacheFile): CachedLayer {
-  const entries: ScannedEntry[] = f.scan.entries.map(([path, type, size, mode, link, csize]) => {
-    // Same shape as a scanned entry (layer-scan.ts): every field in the literal.
-    const e: ScannedEntry = { path, type, size, mode, linkTarget: link ?? undefined, csize: csize ?? undefined };
-    return e;
-  });
+  const entries = new EntryTable();
+  for (const [path, type, size, mode, link, csize] of f.scan.entries) entries.push(path, type, size, mode, link ?? undefined, csize ?? undefined);
+  entries.seal();
   const captured: CapturedFile[] = f.scan.captured.map((c) => ({ path: c.path, content: Buffer.from(c.content, 'base64'), truncated: c.truncated }));
   const warnings: ImgsizeWarning[] = f.scan.warnings.map((w) => ({ code: w.code, message: w.message }));
   const scan: LayerScan = { entries, tarBytes: f.scan.tarBytes, contentBytes: f.scan.contentBytes, captured, warnings };

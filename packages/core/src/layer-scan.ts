@@ -11,6 +11,7 @@ import { TarStreamWalker } from './tar/stream-walker.js';
 import { walkTarRegion } from './tar/positional-walker.js';
 import { createDecompressSink, decompressOptionsOf, isUnsupportedCompression, sniffLayer, unsupportedCompression, type DecompressOptions } from './codec.js';
 import { ImgsizeError } from './errors.js';
+import { EntryTable } from './entry-table.js';
 import { DEFAULT_LIMITS, ResourceMeter, type Limits } from './limits.js';
 import { tarLimitsOf } from './tar/types.js';
 import { cleanPath, pathHazards, PATH_HAZARD_TEXT, type PathHazard } from './paths.js';
@@ -115,7 +116,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
   const maxCaptureTotal = options.maxCaptureTotal ?? Infinity;
   const plugins = (options.plugins ?? []).map((make) => make());
   for (const p of plugins) p.begin?.({ tarBytes: options.tarBytesHint });
-  const entries: ScannedEntry[] = [];
+  const entries = new EntryTable();
   const captured: CapturedFile[] = [];
   const warnings: ImgsizeWarning[] = [];
   // One warning per hazard kind per layer, quoting the first raw name (docs/RELIABILITY.md, "paths").
@@ -133,8 +134,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         if (seen) seen.count++;
         else hazards.set(hz, { first: h.name, count: 1 });
       }
-      // Every field in the literal, csize included (the sampler fills it later): an object of one
-      // shape with no out-of-object property store (~40 bytes less per entry; issue 16).
+      // The plugins' view of the entry; the scan keeps it by column (entry-table.ts; issue 16).
       const entry: ScannedEntry = {
         path: cleanPath(h.name),
         type: h.type,
@@ -143,8 +143,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         linkTarget: h.linkname !== undefined && (h.type === 'symlink' || h.type === 'hardlink') ? h.linkname : undefined,
         csize: undefined,
       };
-      const index = entries.length;
-      entries.push(entry);
+      const index = entries.push(entry.path, entry.type, entry.size, entry.mode, entry.linkTarget);
       consumers = [];
       if (h.type !== 'file' || h.size === 0) {
         if (h.type === 'file' && capture(entry.path, 0)) captured.push({ path: entry.path, content: Buffer.alloc(0), truncated: false });
@@ -233,7 +232,7 @@ export function createLayerVisitor(options: LayerScanOptions = {}, readAt?: (pos
         );
       }
       const scan: LayerScan = {
-        entries,
+        entries: entries.seal(),
         tarBytes: walk.tarBytes,
         contentBytes,
         captured,

@@ -3,6 +3,7 @@
  * Layers are ordered base first. A source reads and scans each layer once; analysis is pure.
  */
 import type { TarEntryType } from './tar/types.js';
+import type { EntryTable } from './entry-table.js';
 import type { ImgsizeWarning } from './warnings.js';
 
 /** One history entry of the image config (`created_by` is the Dockerfile instruction). */
@@ -55,7 +56,8 @@ export interface CapturedFile {
 
 /** Everything imgsize keeps about one layer's contents. Depends only on the layer bytes. */
 export interface LayerScan {
-  entries: ScannedEntry[];
+  /** The layer's entries in tar order, by column (entry-table.ts; `at(i)` gives a ScannedEntry). */
+  entries: EntryTable;
   /** Length of the uncompressed layer tar stream. */
   tarBytes: number;
   /** Sum of regular-file sizes (dive's and `docker history`'s layer size). */

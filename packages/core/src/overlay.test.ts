@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ScannedEntry } from './model.js';
+import { EntryTable } from './entry-table.js';
 import { applyOverlay, classifyWhiteout, lookupNode, nodePath, nodesBelow, overlaySteps, resolveNode } from './overlay.js';
 import { runSteps } from './steps.js';
 import { cleanPath } from './paths.js';
@@ -50,14 +51,14 @@ describe('applyOverlay', () => {
       // the marker comes AFTER the new file in the tar: order within a layer must not matter
       [f('app/new', 3), f('app/.wh..wh..opq', 0)],
     ]);
-    expect(r.visible.map((v) => v.entry.path)).toEqual(['app/new', 'keep']);
+    expect(r.visible.map((v) => v.path)).toEqual(['app/new', 'keep']);
     expect(r.deletedBytes).toBe(12);
     expectBalanced(r);
   });
 
   it('a whiteout never hides an entry of its own layer', () => {
     const r = applyOverlay([[f('x', 4)], [f('x', 9), f('.wh.x', 0)]]);
-    expect(r.visible.map((v) => [v.entry.path, v.entry.size])).toEqual([['x', 9]]);
+    expect(r.visible.map((v) => [v.path, v.size])).toEqual([['x', 9]]);
     expect(r.hidden).toHaveLength(1);
     expect(r.hidden[0]).toMatchObject({ reason: 'deleted', size: 4 });
     expectBalanced(r);
@@ -65,7 +66,7 @@ describe('applyOverlay', () => {
 
   it('a file replacing a directory hides the directory’s contents', () => {
     const r = applyOverlay([[d('opt/tool'), f('opt/tool/bin', 50), f('opt/tool/lib/x', 25)], [f('opt/tool', 2)]]);
-    expect(r.visible.map((v) => v.entry.path)).toEqual(['opt/tool']);
+    expect(r.visible.map((v) => v.path)).toEqual(['opt/tool']);
     expect(r.overwrittenBytes).toBe(75);
     expectBalanced(r);
   });
@@ -79,14 +80,14 @@ describe('applyOverlay', () => {
 
   it('re-adding a deleted path makes the new bytes visible and keeps the old as waste', () => {
     const r = applyOverlay([[f('cfg', 10)], [f('.wh.cfg', 0)], [f('cfg', 6)]]);
-    expect(r.visible.map((v) => [v.entry.path, v.entry.size, v.layer])).toEqual([['cfg', 6, 2]]);
+    expect(r.visible.map((v) => [v.path, v.size, v.layer])).toEqual([['cfg', 6, 2]]);
     expect(r.deletedBytes).toBe(10);
     expectBalanced(r);
   });
 
   it('directories merge across layers', () => {
     const r = applyOverlay([[d('usr'), f('usr/a', 1)], [d('usr'), f('usr/b', 2)]]);
-    expect(r.visible.map((v) => v.entry.path)).toEqual(['usr/a', 'usr/b']);
+    expect(r.visible.map((v) => v.path)).toEqual(['usr/a', 'usr/b']);
     expect(r.hidden).toHaveLength(0);
   });
 
@@ -103,7 +104,7 @@ describe('applyOverlay', () => {
     ]);
     expect(r.visibleBytes).toBe(100);
     expect(r.deletedBytes).toBe(7);
-    expect(r.visible.map((v) => [v.entry.path, v.entry.size])).toEqual([['opt/conda/envs/a/lib.so', 100]]);
+    expect(r.visible.map((v) => [v.path, v.size])).toEqual([['opt/conda/envs/a/lib.so', 100]]);
     expect(r.layers[1]!.hidBytes).toBe(7);
     expectBalanced(r);
   });
@@ -138,8 +139,8 @@ describe('applyOverlay', () => {
 describe('resolveNode', () => {
   it('follows merged-/usr symlinks in parent directories', () => {
     const r = applyOverlay([[l('lib', 'usr/lib'), d('usr/lib'), f('usr/lib/libc.so.6', 9), l('bin', '/usr/bin'), f('usr/bin/ls', 2)]]);
-    expect(resolveNode(r.root, 'lib/libc.so.6')?.entry?.size).toBe(9);
-    expect(resolveNode(r.root, 'bin/ls')?.entry?.size).toBe(2);
+    expect(resolveNode(r.root, 'lib/libc.so.6')?.entrySize).toBe(9);
+    expect(resolveNode(r.root, 'bin/ls')?.entrySize).toBe(2);
   });
 
   it('gives up on symlink loops', () => {
@@ -162,17 +163,18 @@ describe('the cached parent walk (issue 16: no per-entry split)', () => {
   );
   const layers = fc.array(fc.array(entry, { maxLength: 40 }), { minLength: 1, maxLength: 4 });
   const shape = (r: ReturnType<typeof applyOverlay>) => ({
-    visible: r.visible.map((v) => [v.entry.path, v.layer, v.entry.size]),
+    visible: r.visible.map((v) => [v.path, v.layer, v.size]),
     hidden: r.hidden,
     layers: r.layers,
-    tree: nodesBelow(r.root).map((n) => [nodePath(n), n.layer, n.entry?.type ?? null]),
+    tree: nodesBelow(r.root).map((n) => [nodePath(n), n.layer, n.entryType ?? null]),
   });
 
   it('finds the same parents as a walk from the root, whatever the entry order', () => {
     fc.assert(
       fc.property(layers, (ls) => {
-        const cached = runSteps(overlaySteps(ls));
-        const reference = runSteps(overlaySteps(ls, undefined, true));
+        const tables = ls.map((l) => EntryTable.from(l));
+        const cached = runSteps(overlaySteps(tables));
+        const reference = runSteps(overlaySteps(tables, undefined, true));
         expect(shape(cached)).toEqual(shape(reference));
         expectBalanced(cached);
       }),

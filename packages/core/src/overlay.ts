@@ -13,6 +13,11 @@
  *   the target's name is deleted or replaced by a later layer.
  */
 import type { ScannedEntry } from './model.js';
+import { EntryTable, FILE_TYPE_CODE, DIR_TYPE_CODE } from './entry-table.js';
+import type { TarEntryType } from './tar/types.js';
+import type { ShippedFile } from './attribution/analyzed-image.js';
+import type { PackageReport } from './report-schema.js';
+import { priorCsize } from './attribution/compressed-size.js';
 import { baseName, cleanPath, parentPath } from './paths.js';
 import { runSteps, STEP_MASK, type Steps } from './steps.js';
 
@@ -40,15 +45,187 @@ export function classifyWhiteout(path: string): WhiteoutKind {
   return { kind: 'whiteout', target: dir === '' ? targetName : `${dir}/${targetName}` };
 }
 
-/** A node of the merged filesystem tree. */
-export interface FsNode {
-  name: string;
-  /** The entry that defines this node; undefined for directories only implied by deeper paths. */
-  entry: ScannedEntry | undefined;
-  /** Layer that wrote `entry` (or first implied the directory). */
-  layer: number;
-  parent: FsNode | undefined;
-  children: Map<string, FsNode> | undefined;
+/** A visible file's category and owner; one object per distinct pair (files share them). */
+export interface FileAttr {
+  readonly category: string;
+  readonly owner: PackageReport | undefined;
+}
+
+/** Interns FileAttr pairs for one overlay. */
+export class FileAttrs {
+  private readonly byOwner = new Map<PackageReport | undefined, Map<string, FileAttr>>();
+
+  get(owner: PackageReport | undefined, category: string): FileAttr {
+    let m = this.byOwner.get(owner);
+    if (m === undefined) this.byOwner.set(owner, (m = new Map()));
+    let a = m.get(category);
+    if (a === undefined) m.set(category, (a = { category, owner }));
+    return a;
+  }
+}
+
+/**
+ * What the nodes of one layer share: the layer's index and entry table (undefined for directories
+ * only implied by deeper paths), the overlay's FileAttrs, and the scale attribution gives the
+ * layer's compressed-size estimates.
+ */
+export class LayerRef {
+  /** Scales raw compressed-size estimates to the layer blob (set by attribution). */
+  scale: number | undefined = undefined;
+
+  constructor(
+    readonly layer: number,
+    readonly table: EntryTable | undefined,
+    readonly attrs: FileAttrs,
+  ) {}
+}
+
+/**
+ * A node of the merged filesystem tree. The entry that defines it stays in its layer's table
+ * (`table`, `index`): no copy per node. A node holds its parent, its layer's LayerRef and its
+ * entry index; directories (`DirNode`) add their name and children, visible files their
+ * category and owner (interned), and other nodes read their name from the table (memory per
+ * entry, issue 16).
+ */
+export abstract class FsNode {
+  constructor(
+    public parent: FsNode | undefined,
+    /** The layer (and table) of the entry that defines this node, or of the first layer that implied the directory. */
+    public ref: LayerRef,
+    /** The entry's index in `table` (-1 without one). */
+    public index: number,
+  ) {}
+
+  /** Layer that wrote the entry (or first implied the directory). */
+  get layer(): number {
+    return this.ref.layer;
+  }
+
+  /** Table of the entry that defines this node; undefined for directories only implied by deeper paths. */
+  get table(): EntryTable | undefined {
+    return this.ref.table;
+  }
+
+  /** Last segment of the node's path ("" for the root). */
+  abstract get name(): string;
+
+  /** Children by name: a Map for directories, undefined for everything else. */
+  abstract get children(): Map<string, FsNode> | undefined;
+
+  /** The defining entry's type; undefined for implied directories. */
+  get entryType(): TarEntryType | undefined {
+    return this.ref.table?.type(this.index);
+  }
+
+  /** The defining entry's payload bytes (0 for everything but regular files, and without an entry). */
+  get entrySize(): number {
+    const t = this.ref.table;
+    return t === undefined ? 0 : t.sizes[this.index]!;
+  }
+
+  get isFileEntry(): boolean {
+    const t = this.ref.table;
+    return t !== undefined && t.typeCodes[this.index] === FILE_TYPE_CODE;
+  }
+
+  get linkTarget(): string | undefined {
+    return this.ref.table?.linkTarget(this.index);
+  }
+
+  /** The entry's raw compressed-size estimate (ScannedEntry.csize). */
+  get rawCsize(): number | undefined {
+    return this.ref.table?.csize(this.index);
+  }
+
+  /** Clean path of the node ("" for the root): its entry's path, which is where the node sits. */
+  get path(): string {
+    const t = this.ref.table;
+    return t !== undefined ? t.path(this.index) : nodePath(this);
+  }
+}
+
+/** A directory: the root, a directory entry, or a directory only implied by deeper paths. */
+export class DirNode extends FsNode {
+  readonly kids = new Map<string, FsNode>();
+
+  constructor(
+    private readonly dirName: string,
+    parent: FsNode | undefined,
+    ref: LayerRef,
+    index: number,
+  ) {
+    super(parent, ref, index);
+  }
+
+  get name(): string {
+    return this.dirName;
+  }
+
+  get children(): Map<string, FsNode> {
+    return this.kids;
+  }
+}
+
+/** A symlink, hardlink, device or fifo (no bytes, no children). */
+export class EntryNode extends FsNode {
+  get name(): string {
+    return this.ref.table!.names[this.index]!;
+  }
+
+  get children(): undefined {
+    return undefined;
+  }
+}
+
+const NO_ATTR: FileAttr = { category: '', owner: undefined };
+
+/**
+ * A regular file visible in the final filesystem (in tree order: deterministic for the same
+ * layers). It is also the file's ShippedFile: attribution sets its category and owner (one shared
+ * FileAttr per pair) and its layer's scale (no per-file row object: issue 16).
+ */
+export class VisibleFile extends FsNode implements ShippedFile {
+  attr: FileAttr = NO_ATTR;
+
+  get name(): string {
+    return this.ref.table!.names[this.index]!;
+  }
+
+  get children(): undefined {
+    return undefined;
+  }
+
+  get size(): number {
+    return this.ref.table!.sizes[this.index]!;
+  }
+
+  get visible(): true {
+    return true;
+  }
+
+  get category(): string {
+    return this.attr.category;
+  }
+
+  set category(category: string) {
+    this.attr = this.ref.attrs.get(this.attr.owner, category);
+  }
+
+  get owner(): PackageReport | undefined {
+    return this.attr.owner;
+  }
+
+  set owner(owner: PackageReport | undefined) {
+    this.attr = this.ref.attrs.get(owner, this.attr.category);
+  }
+
+  /** Compressed bytes in the layer blob: the raw estimate (or the prior) scaled by attribution (0 before). */
+  get csize(): number {
+    const scale = this.ref.scale;
+    if (scale === undefined) return 0;
+    const raw = this.ref.table!.csizes[this.index]!;
+    return (Number.isNaN(raw) ? priorCsize(this.path, this.size) : raw) * scale;
+  }
 }
 
 /** A regular file shipped in some layer but not visible in the final filesystem. */
@@ -62,13 +239,6 @@ export interface HiddenFile {
   hiddenBy: number;
   reason: 'overwritten' | 'deleted';
 }
-
-/**
- * A regular file visible in the final filesystem (in tree order: deterministic for the same
- * layers): its node in the merged tree. A file node always sits at its entry's clean path, so
- * `entry.path` is its path (no per-file copy: memory per entry, issue 16).
- */
-export type VisibleFile = FsNode & { readonly entry: ScannedEntry };
 
 export interface OverlayLayerStats {
   /** Regular-file bytes this layer ships. */
@@ -98,12 +268,8 @@ export interface OverlayObserver {
   beforeLayer?(layer: number, root: FsNode): Steps<void>;
 }
 
-function newDir(name: string, parent: FsNode | undefined, layer: number): FsNode {
-  return { name, entry: undefined, layer, parent, children: new Map() };
-}
-
-function isDirNode(n: FsNode): boolean {
-  return n.children !== undefined;
+function newDir(name: string, parent: FsNode | undefined, ref: LayerRef): FsNode {
+  return new DirNode(name, parent, ref, -1);
 }
 
 /** Path of a node ("" for the root). */
@@ -161,19 +327,59 @@ export function nodesBelow(n: FsNode): FsNode[] {
   return out;
 }
 
+/**
+ * The nodes below `n` (and `n`) in nodesBelow's order, one at a time: no array of every node of
+ * the image. The tree must not change during the walk.
+ */
+export class NodeWalk {
+  private readonly dirs: FsNode[] = [];
+  private readonly its: Array<Iterator<FsNode>> = [];
+  private single: FsNode | undefined;
+
+  constructor(n: FsNode) {
+    const kids = n.children;
+    if (kids) {
+      this.dirs.push(n);
+      this.its.push(kids.values());
+    } else this.single = n;
+  }
+
+  next(): FsNode | undefined {
+    if (this.single !== undefined) {
+      const s = this.single;
+      this.single = undefined;
+      return s;
+    }
+    while (this.dirs.length > 0) {
+      const r = this.its[this.its.length - 1]!.next();
+      if (r.done) {
+        this.its.pop();
+        return this.dirs.pop();
+      }
+      const c = r.value;
+      const kids = c.children;
+      if (kids === undefined) return c;
+      this.dirs.push(c);
+      this.its.push(kids.values());
+    }
+    return undefined;
+  }
+}
+
 /** Stacks the layers' entries (base first) and accounts for every byte. */
-export function applyOverlay(layers: ReadonlyArray<readonly ScannedEntry[]>, observer?: OverlayObserver): OverlayResult {
-  return runSteps(overlaySteps(layers, observer));
+export function applyOverlay(layers: ReadonlyArray<EntryTable | readonly ScannedEntry[]>, observer?: OverlayObserver): OverlayResult {
+  return runSteps(overlaySteps(layers.map((l) => (l instanceof EntryTable ? l : EntryTable.from(l))), observer));
 }
 
 /** applyOverlay in steps (steps.ts): pauses every few hundred entries, and inside large hides. */
 export function* overlaySteps(
-  layers: ReadonlyArray<readonly ScannedEntry[]>,
+  layers: readonly EntryTable[],
   observer?: OverlayObserver,
   /** Tests only: find every parent by a walk from the root (the reference for the cached walk). */
   walkFromRoot = false,
 ): Steps<OverlayResult> {
-  const root = newDir('', undefined, -1);
+  const attrs = new FileAttrs();
+  const root = newDir('', undefined, new LayerRef(-1, undefined, attrs));
   const hidden: HiddenFile[] = [];
   const stats: OverlayLayerStats[] = layers.map(() => ({ contentBytes: 0, visibleBytes: 0, hiddenBytes: 0, hidBytes: 0 }));
   let work = 0;
@@ -183,33 +389,35 @@ export function* overlaySteps(
     for (let i = 0; i < nodes.length; i++) {
       if ((++work & STEP_MASK) === 0) yield;
       const d = nodes[i]!;
-      const e = d.entry;
-      if (e && e.type === 'file') {
-        hidden.push({ path: e.path, size: e.size, csize: e.csize, layer: d.layer, hiddenBy: by, reason });
-        stats[d.layer]!.hiddenBytes += e.size;
-        stats[by]!.hidBytes += e.size;
+      const t = d.ref.table;
+      if (t !== undefined && t.typeCodes[d.index] === FILE_TYPE_CODE) {
+        const size = t.sizes[d.index]!;
+        hidden.push({ path: t.path(d.index), size, csize: t.csize(d.index), layer: d.layer, hiddenBy: by, reason });
+        stats[d.layer]!.hiddenBytes += size;
+        stats[by]!.hidBytes += size;
       }
     }
   };
   // The parent directory of the last entry placed, and its path (see the insertion loop).
   let cachedDir: FsNode | undefined;
   let cachedSrc = '';
-  let cachedLen = 0;
   const detach = (n: FsNode): void => {
     n.parent?.children?.delete(n.name);
     cachedDir = undefined;
   };
 
   for (let li = 0; li < layers.length; li++) {
-    const entries = layers[li]!;
+    const t = layers[li]!;
+    const names = t.names;
+    const ref = new LayerRef(li, t, attrs);
+    const implied = new LayerRef(li, undefined, attrs);
     cachedDir = undefined;
     if (observer?.beforeLayer) yield* observer.beforeLayer(li, root);
     // Whiteouts first: they only ever apply to lower layers.
-    for (let ei = 0; ei < entries.length; ei++) {
+    for (let ei = 0; ei < t.length; ei++) {
       if ((++work & STEP_MASK) === 0) yield;
-      const e = entries[ei]!;
-      if (!e.path.includes(WHITEOUT_PREFIX)) continue;
-      const w = classifyWhiteout(e.path);
+      if (!names[ei]!.startsWith(WHITEOUT_PREFIX)) continue;
+      const w = classifyWhiteout(t.path(ei));
       if (w.kind === 'whiteout') {
         const n = lookupNode(root, w.target);
         if (n && n !== root) {
@@ -226,82 +434,86 @@ export function* overlaySteps(
         }
       }
     }
-    for (let ei = 0; ei < entries.length; ei++) {
+    for (let ei = 0; ei < t.length; ei++) {
       if ((++work & STEP_MASK) === 0) yield;
-      const e = entries[ei]!;
-      if (e.path === '') {
-        if (e.type === 'dir') {
-          root.entry = e;
-          root.layer = li;
+      const name = names[ei]!;
+      const code = t.typeCodes[ei]!;
+      const dirPath = t.dir(ei);
+      if (name === '') {
+        // the root entry ("./")
+        if (code === DIR_TYPE_CODE) {
+          root.ref = ref;
+          root.index = ei;
         }
         continue;
       }
-      if (e.path.includes(WHITEOUT_PREFIX) && classifyWhiteout(e.path).kind !== 'entry') continue;
-      if (e.type === 'file') stats[li]!.contentBytes += e.size;
-      // Entries of a directory are usually consecutive in a tar, and consecutive entries share most
-      // of their parent path: the walk starts from the parent found for the last entry, climbs to
-      // the deepest directory the two paths share and descends only through the new segments (no
-      // split and no segment strings for the shared part: the per-entry garbage of issue 16). The
-      // cached node is dropped whenever a node is detached, so its ancestors are always live.
-      const slash = e.path.lastIndexOf('/');
+      if (name.startsWith(WHITEOUT_PREFIX)) continue; // whiteouts and opaque markers, applied above
+      if (code === FILE_TYPE_CODE) stats[li]!.contentBytes += t.sizes[ei]!;
       let dir: FsNode = root;
-      let from = 0;
-      if (cachedDir !== undefined && !walkFromRoot) {
-        // The last parent's path is the first `plen` characters of `prev` (no substring kept).
-        const prev = cachedSrc;
-        const plen = cachedLen;
-        const lim = Math.min(slash < 0 ? 0 : slash, plen);
-        let i = 0;
-        while (i < lim && e.path.charCodeAt(i) === prev.charCodeAt(i)) i++;
-        // k: length of the longest shared directory prefix (a segment boundary in both paths)
-        let k = i;
-        const boundary = (k === plen || prev.charCodeAt(k) === 47) && (k === slash || e.path.charCodeAt(k) === 47);
-        if (!boundary) k = k === 0 ? 0 : Math.max(0, prev.lastIndexOf('/', k - 1));
-        if (slash < 0) k = 0;
-        dir = cachedDir;
-        if (k < plen) {
-          // climb one level per segment of the last parent's path beyond k
-          let ups = k === 0 && plen > 0 ? 1 : 0;
-          for (let j = k === 0 ? 0 : k; j < plen; j++) if (prev.charCodeAt(j) === 47) ups++;
-          for (; ups > 0; ups--) dir = dir.parent!;
+      if (cachedDir !== undefined && dirPath === cachedSrc && !walkFromRoot) {
+        dir = cachedDir; // the common case: the same directory as the last entry
+      } else {
+        // Entries of a directory are usually consecutive in a tar, and consecutive entries share
+        // most of their parent path: the walk starts from the parent found for the last entry,
+        // climbs to the deepest directory the two paths share and descends only through the new
+        // segments (no split and no segment strings for the shared part: the per-entry garbage of
+        // issue 16). The cached node is dropped whenever a node is detached, so its ancestors are
+        // always live.
+        const slash = dirPath === '' ? -1 : dirPath.length;
+        let from = 0;
+        if (cachedDir !== undefined && !walkFromRoot) {
+          const prev = cachedSrc;
+          const plen = prev.length;
+          const lim = Math.min(slash < 0 ? 0 : slash, plen);
+          let i = 0;
+          while (i < lim && dirPath.charCodeAt(i) === prev.charCodeAt(i)) i++;
+          // k: length of the longest shared directory prefix (a segment boundary in both paths)
+          let k = i;
+          const boundary = (k === plen || prev.charCodeAt(k) === 47) && (k === slash || dirPath.charCodeAt(k) === 47);
+          if (!boundary) k = k === 0 ? 0 : Math.max(0, prev.lastIndexOf('/', k - 1));
+          if (slash < 0) k = 0;
+          dir = cachedDir;
+          if (k < plen) {
+            // climb one level per segment of the last parent's path beyond k
+            let ups = k === 0 && plen > 0 ? 1 : 0;
+            for (let j = k === 0 ? 0 : k; j < plen; j++) if (prev.charCodeAt(j) === 47) ups++;
+            for (; ups > 0; ups--) dir = dir.parent!;
+          }
+          from = k === 0 ? 0 : k + 1;
         }
-        from = k === 0 ? 0 : k + 1;
-      }
-      while (from <= slash && slash >= 0) {
-        const to = e.path.indexOf('/', from);
-        const seg = e.path.slice(from, to);
-        from = to + 1;
-        let next = dir.children!.get(seg);
-        if (next && !isDirNode(next)) {
-          // A path goes through a non-directory: the new tree replaces it.
-          yield* hide(next, li, 'overwritten');
-          detach(next);
-          next = undefined;
+        while (slash >= 0 && from <= slash) {
+          let to = dirPath.indexOf('/', from);
+          if (to < 0) to = slash;
+          const seg = dirPath.slice(from, to);
+          from = to + 1;
+          let next = dir.children!.get(seg);
+          if (next && next.children === undefined) {
+            // A path goes through a non-directory: the new tree replaces it.
+            yield* hide(next, li, 'overwritten');
+            detach(next);
+            next = undefined;
+          }
+          if (!next) {
+            next = newDir(seg, dir, implied);
+            dir.children!.set(seg, next);
+          }
+          dir = next;
         }
-        if (!next) {
-          next = newDir(seg, dir, li);
-          dir.children!.set(seg, next);
-        }
-        dir = next;
       }
       cachedDir = dir;
-      cachedSrc = e.path;
-      cachedLen = slash < 0 ? 0 : slash;
-      const name = slash < 0 ? e.path : e.path.slice(slash + 1);
+      cachedSrc = dirPath;
       const existing = dir.children!.get(name);
-      if (existing && isDirNode(existing) && e.type === 'dir') {
-        existing.entry = e;
-        existing.layer = li;
+      if (existing && existing.children !== undefined && code === DIR_TYPE_CODE) {
+        existing.ref = ref;
+        existing.index = ei;
         continue;
       }
       if (existing) {
         yield* hide(existing, li, 'overwritten');
         detach(existing);
       }
-      const node: FsNode =
-        e.type === 'dir'
-          ? { name, entry: e, layer: li, parent: dir, children: new Map() }
-          : { name, entry: e, layer: li, parent: dir, children: undefined };
+      const node =
+        code === DIR_TYPE_CODE ? new DirNode(name, dir, ref, ei) : code === FILE_TYPE_CODE ? new VisibleFile(dir, ref, ei) : new EntryNode(dir, ref, ei);
       dir.children!.set(name, node);
     }
   }
@@ -309,16 +521,15 @@ export function* overlaySteps(
   const visible: VisibleFile[] = [];
   let visibleBytes = 0;
   const links: FsNode[] = [];
-  const all = nodesBelow(root);
-  for (let i = 0; i < all.length; i++) {
+  const walk = new NodeWalk(root);
+  for (let n = walk.next(); n !== undefined; n = walk.next()) {
     if ((++work & STEP_MASK) === 0) yield;
-    const n = all[i]!;
-    const e = n.entry;
-    if (e && e.type === 'file') {
-      visible.push(n as VisibleFile);
-      visibleBytes += e.size;
-      stats[n.layer]!.visibleBytes += e.size;
-    } else if (e && e.type === 'hardlink') {
+    if (n instanceof VisibleFile) {
+      const size = n.size;
+      visible.push(n);
+      visibleBytes += size;
+      stats[n.layer]!.visibleBytes += size;
+    } else if (n.entryType === 'hardlink') {
       links.push(n);
     }
   }
@@ -330,14 +541,17 @@ export function* overlaySteps(
     const hiddenAt = new Map<string, number>();
     hidden.forEach((h, i) => hiddenAt.set(`${h.layer}\0${h.path}`, i));
     const rescued = new Set<number>();
+    const rescuedEntries = new EntryTable();
+    const rescuedRefs = new Map<number, LayerRef>();
     for (const n of links) {
-      const e = n.entry!;
-      const i = hiddenAt.get(`${n.layer}\0${cleanPath(e.linkTarget ?? '')}`);
+      const i = hiddenAt.get(`${n.layer}\0${cleanPath(n.linkTarget ?? '')}`);
       if (i === undefined || rescued.has(i)) continue;
       rescued.add(i);
       const h = hidden[i]!;
-      const entry: ScannedEntry = { path: e.path, type: 'file', size: h.size, mode: e.mode, linkTarget: undefined, csize: h.csize };
-      visible.push({ name: n.name, entry, layer: n.layer, parent: n.parent, children: undefined });
+      const at = rescuedEntries.push(n.path, 'file', h.size, n.table!.mode(n.index), undefined, h.csize);
+      let r = rescuedRefs.get(n.layer);
+      if (r === undefined) rescuedRefs.set(n.layer, (r = new LayerRef(n.layer, rescuedEntries, attrs)));
+      visible.push(new VisibleFile(n.parent, r, at));
       visibleBytes += h.size;
       stats[h.layer]!.visibleBytes += h.size;
       stats[h.layer]!.hiddenBytes -= h.size;
@@ -380,9 +594,9 @@ export function resolveNode(root: FsNode, path: string, followLast = true): FsNo
       const child: FsNode | undefined = n.children?.get(seg);
       if (!child) return undefined;
       const last = i === segs.length - 1;
-      if (child.entry?.type === 'symlink' && (!last || followLast)) {
+      if (child.entryType === 'symlink' && (!last || followLast)) {
         if (++hops > MAX_SYMLINK_HOPS) return undefined;
-        const target = child.entry.linkTarget ?? '';
+        const target = child.linkTarget ?? '';
         const base = target.startsWith('/') ? root : n;
         n = walk(base, target.split('/'));
       } else {

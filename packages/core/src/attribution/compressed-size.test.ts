@@ -8,6 +8,7 @@ import { generateBytes } from '../../../../fixtures/images/index.js';
 import { makeTar, type TarSpec } from '../../../../test/helpers/tar.js';
 import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
 import type { LayerScan, ScannedEntry } from '../model.js';
+import { EntryTable } from '../entry-table.js';
 import { applyOverlay } from '../overlay.js';
 import { contentClassOf, createCompressionSampler, sampleRanges, SAMPLING_SCHEDULE } from './compressed-size.js';
 import { attribute } from './index.js';
@@ -148,7 +149,7 @@ describe('estimates on generated layers', () => {
         const positional = await scanLayerRegion(fh, 0, l.tar.length, { plugins: [() => createCompressionSampler()] });
         const stream = await streamScan(l.tar);
         expect(positional.estimatedCompressedBytes).toBe(stream.estimatedCompressedBytes);
-        expect(positional.entries.map((e) => e.csize)).toEqual(stream.entries.map((e) => e.csize));
+        expect(positional.entries.toArray().map((e) => e.csize)).toEqual(stream.entries.toArray().map((e) => e.csize));
       } finally {
         await fh.close();
       }
@@ -195,10 +196,11 @@ describe('content classes', () => {
       { path: '.wh.b', type: 'file', size: 0, mode: 0 },
       { path: 'd', type: 'dir', size: 0, mode: 0 },
     ];
-    const scan: LayerScan = { entries, tarBytes: 2048, contentBytes: 0, captured: [], warnings: [] };
+    const scan: LayerScan = { entries: EntryTable.from(entries), tarBytes: 2048, contentBytes: 0, captured: [], warnings: [] };
     await p.finish(scan);
-    expect(entries[0]!.csize).toBeGreaterThan(0);
-    expect(entries[2]!.csize).toBeUndefined();
+    expect(scan.entries.csize(0)).toBeGreaterThan(0);
+    expect(scan.entries.csize(1)).toBeGreaterThan(0);
+    expect(scan.entries.csize(2)).toBeUndefined();
     expect(scan.estimatedCompressedBytes).toBeGreaterThan(0);
   });
 });

@@ -477,16 +477,19 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
         ratios.set(cls, ts.map((t) => shrink(t, classRatio)));
       }
       let total = STREAM_OVERHEAD;
-      scan.entries.forEach((e, i) => {
-        if (e.type !== 'file') {
+      const t = scan.entries;
+      for (let i = 0; i < t.length; i++) {
+        if (!t.isFile(i)) {
           total += HEADER_COST;
-          return;
+          continue;
         }
-        const cls = contentClassOf(e.path);
-        const ratio = (fileRatio.get(i) ?? ratios.get(cls)![bucketOf(e.size)]!) * GZIP_VS_ZLIB[cls];
-        e.csize = HEADER_COST + e.size * ratio;
-        total += e.csize;
-      });
+        const size = t.sizes[i]!;
+        const cls = contentClassOf(t.path(i));
+        const ratio = (fileRatio.get(i) ?? ratios.get(cls)![bucketOf(size)]!) * GZIP_VS_ZLIB[cls];
+        const csize = HEADER_COST + size * ratio;
+        t.setCsize(i, csize);
+        total += csize;
+      }
       scan.estimatedCompressedBytes = total;
       const zr = await zstdSample?.ratioAsync(level);
       if (zr !== undefined) scan.estimatedZstdBytes = total * zr;

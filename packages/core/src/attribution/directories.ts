@@ -43,8 +43,8 @@ export function* directoriesSteps(root: FsNode, options: DirectoryOptions = {}):
         const r = yield* walk(c, path === '' ? c.name : `${path}/${c.name}`, passThrough ? level : level + 1, pathDepth + 1);
         bytes += r.bytes;
         files += r.files;
-      } else if (c.entry?.type === 'file') {
-        bytes += c.entry.size;
+      } else if (c.isFileEntry) {
+        bytes += c.entrySize;
         files++;
       }
     }

@@ -18,6 +18,7 @@ import {
 import { isMetadataPath } from '../metadata-paths.js';
 import type { CapturedFile, LoadedImage, ScannedEntry } from '../model.js';
 import { applyOverlay } from '../overlay.js';
+import { EntryTable } from '../entry-table.js';
 import { attribute } from './index.js';
 
 /** The LoadedImage a scan of the fixture's archive would produce (entries, sizes, captured records). */
@@ -36,7 +37,7 @@ function toLoadedImage(img: FixtureImage): LoadedImage {
       contentBytes += size;
       if (e.type === 'file' && isMetadataPath(path)) captured.push({ path, content: Buffer.concat([...entryContent(e)]), truncated: false });
     }
-    return { index, diffId: `sha256:${String(index).padStart(64, '0')}`, compression: 'none' as const, scan: { entries, tarBytes: 0, contentBytes, captured, warnings: [] } };
+    return { index, diffId: `sha256:${String(index).padStart(64, '0')}`, compression: 'none' as const, scan: { entries: EntryTable.from(entries), tarBytes: 0, contentBytes, captured, warnings: [] } };
   });
   return {
     source: { kind: 'docker-archive', format: 'docker-archive-legacy', ref: img.repoTag },

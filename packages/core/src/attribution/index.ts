@@ -5,8 +5,9 @@
  */
 import { ImgsizeError } from '../errors.js';
 import { mapHistoryToLayers, type HistoryMapping } from '../image-config.js';
-import type { LoadedImage, ScannedEntry } from '../model.js';
-import type { OverlayResult } from '../overlay.js';
+import type { LoadedImage } from '../model.js';
+import type { FsNode, OverlayResult } from '../overlay.js';
+import { FILE_TYPE_CODE } from '../entry-table.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
 import { compileRules, resolveAppDirs } from './categorize.js';
 import { ENTRY_COST, priorCsize } from './compressed-size.js';
@@ -193,23 +194,25 @@ function* prepareSteps(
 
   // Compressed size per layer (exact blob size, else the sampler's estimate, else a prior-only
   // guess), and the factor that scales per-file estimates so they add up to it.
-  const rawOf = (e: { path: string; size: number; csize?: number | undefined }): number => e.csize ?? priorCsize(e.path, e.size);
   const layerCompressed: number[] = [];
   const factor: number[] = [];
   const unestimated: number[] = [];
   for (const [i, l] of image.layers.entries()) {
     let files = 0;
     let others = 0;
-    const entries = l.scan?.entries ?? [];
-    for (let j = 0; j < entries.length; j++) {
+    let anyBytes = false;
+    const t = l.scan?.entries;
+    for (let j = 0; t !== undefined && j < t.length; j++) {
       if ((++work & STEP_MASK) === 0) yield;
-      const e = entries[j]!;
-      if (e.type === 'file') files += rawOf(e);
-      else others += ENTRY_COST.header;
+      if (t.typeCodes[j] === FILE_TYPE_CODE) {
+        const c = t.csizes[j]!;
+        files += Number.isNaN(c) ? priorCsize(t.path(j), t.sizes[j]!) : c;
+        if (t.sizes[j]! > 0) anyBytes = true;
+      } else others += ENTRY_COST.header;
     }
     let total = l.compressedSize ?? l.scan?.estimatedCompressedBytes;
     if (total === undefined) {
-      if (entries.some((e) => e.type === 'file' && e.size > 0)) unestimated.push(i);
+      if (anyBytes) unestimated.push(i);
       total = files + others + ENTRY_COST.stream;
     }
     layerCompressed.push(total);
@@ -218,7 +221,7 @@ function* prepareSteps(
   if (unestimated.length > 0) {
     warnings.push(warning('W_NO_ESTIMATE', `no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`));
   }
-  const csizeOf = (e: ScannedEntry, layer: number): number => rawOf(e) * factor[layer]!;
+  const csizeOf = (n: FsNode): number => (n.rawCsize ?? priorCsize(n.path, n.entrySize)) * factor[n.layer]!;
 
   const pkgs = yield* attributePackagesSteps(image, overlay, csizeOf, { sqlite: options.sqlite });
   warnings.push(...pkgs.warnings.map((w) => warning('W_PACKAGE_DB', w)));
@@ -232,41 +235,55 @@ function* prepareSteps(
   if (baseImage.note && !baseImage.guessed) warnings.push(warning('W_BASE_IMAGE', `base image: ${baseImage.note}`));
   const compiled = compileRules(rules, resolveAppDirs(options.appDirs, image.config.workingDir), baseImage.layers);
   const classify = compiled.classifier();
-  const files: ShippedFile[] = [];
+  // Arrays of a known length are allocated once (no growth copies: memory per entry, issue 16).
+  const files = new Array<ShippedFile>(overlay.visible.length + overlay.hidden.length);
+  let nf = 0;
   const catOf = (path: string, layer: number, owner: { manager: string; name: string } | undefined): string =>
     compiled.categories[classify(path, layer, owner ? ownerKey(owner.manager, owner.name) : undefined)]!.id;
   const visible = overlay.visible;
   for (let i = 0; i < visible.length; i++) {
     if ((++work & STEP_MASK) === 0) yield;
+    // The visible file is its own row (overlay.ts VisibleFile): packages set its owner.
     const v = visible[i]!;
-    const path = v.entry.path;
-    const owner = pkgs.owner.get(path);
-    files.push({ path, layer: v.layer, size: v.entry.size, csize: csizeOf(v.entry, v.layer), visible: true, category: catOf(path, v.layer, owner), owner });
+    v.ref.scale = factor[v.layer];
+    v.category = catOf(v.path, v.layer, v.owner);
+    files[nf++] = v;
   }
   const hidden = overlay.hidden;
   for (let i = 0; i < hidden.length; i++) {
     if ((++work & STEP_MASK) === 0) yield;
     const h = hidden[i]!;
     const owner = pkgs.hiddenOwner.get(h);
-    files.push({
+    files[nf++] = {
       path: h.path,
       layer: h.layer,
       size: h.size,
-      csize: rawOf(h) * factor[h.layer]!,
+      csize: (h.csize ?? priorCsize(h.path, h.size)) * factor[h.layer]!,
       visible: false,
       hiddenBy: h.hiddenBy,
       reason: h.reason,
       category: catOf(h.path, h.layer, owner),
       owner,
-    });
+    };
+  }
+  const counts = new Map<string, number>();
+  for (let i = 0; i < files.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const c = files[i]!.category;
+    counts.set(c, (counts.get(c) ?? 0) + 1);
   }
   const byCategory = new Map<string, ShippedFile[]>();
+  const filled = new Map<string, number>();
+  for (const [c, n] of counts) {
+    byCategory.set(c, new Array<ShippedFile>(n));
+    filled.set(c, 0);
+  }
   for (let i = 0; i < files.length; i++) {
     if ((++work & STEP_MASK) === 0) yield;
     const f = files[i]!;
-    let l = byCategory.get(f.category);
-    if (!l) byCategory.set(f.category, (l = []));
-    l.push(f);
+    const at = filled.get(f.category)!;
+    byCategory.get(f.category)![at] = f;
+    filled.set(f.category, at + 1);
   }
   const analyzed: AnalyzedImage = { image, files, byCategory, categories: compiled.categories, packages: pkgs.report.packages, instructions, env, baseLayers: baseImage.layers };
   return { analyzed, packages: pkgs.report, labels: new Map(compiled.categories.map((c) => [c.id, c.label])), layerCompressed, osRelease: pkgs.osRelease, baseImage, warnings };

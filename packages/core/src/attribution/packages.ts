@@ -15,8 +15,8 @@
  */
 import { z } from 'zod';
 import type { SqlJsStatic } from 'sql.js';
-import type { CapturedFile, LoadedImage, ScannedEntry } from '../model.js';
-import { lookupNode, nodePath, resolveNode, type FsNode, type HiddenFile, type OverlayResult } from '../overlay.js';
+import type { CapturedFile, LoadedImage } from '../model.js';
+import { lookupNode, nodePath, resolveNode, VisibleFile, type FsNode, type HiddenFile, type OverlayResult } from '../overlay.js';
 import { baseName, cleanPath, joinPath, parentPath } from '../paths.js';
 import type { PackageReport, PackagesReport } from '../report-schema.js';
 import { collectApk, collectNpm, collectRpm, readOsRelease, type CodedWarning, type OsRelease } from './pkgdb/collect.js';
@@ -86,7 +86,7 @@ export interface PackageAttributionOptions {
 }
 
 /** Compressed-size lookup (scaled estimate) of a shipped regular file. */
-export type CsizeOf = (entry: ScannedEntry, layer: number) => number;
+export type CsizeOf = (file: FsNode) => number;
 
 // ---------------------------------------------------------------------------------------------
 // Captured records
@@ -108,7 +108,7 @@ export class Captures {
   /** The copy of `path` visible in the final filesystem, or undefined. */
   visible(root: FsNode, path: string): { layer: number; file: CapturedFile } | undefined {
     const n = lookupNode(root, path);
-    if (!n || n.entry?.type !== 'file') return undefined;
+    if (!n || !n.isFileEntry) return undefined;
     return this.byPath.get(path)?.find((c) => c.layer === n.layer);
   }
 }
@@ -519,8 +519,9 @@ export function* attributePackagesSteps(image: LoadedImage, overlay: OverlayResu
   for (let i = 0; i < visible.length; i++) {
     if ((++work & STEP_MASK) === 0) yield;
     const v = visible[i]!;
-    const path = v.entry.path;
-    if (v.entry.size > 0 && mayBeRecord(path) && isRecordPath(path) && !caps.byPath.get(path)?.some((c) => c.layer === v.layer)) uncaptured++;
+    if (v.size === 0 || !mayBeRecord(v.name)) continue;
+    const path = v.path;
+    if (isRecordPath(path) && !caps.byPath.get(path)?.some((c) => c.layer === v.layer)) uncaptured++;
   }
   if (uncaptured > 0) warnings.push(`${uncaptured} package database file(s) were not captured during the scan; their packages are not attributed`);
 
@@ -591,13 +592,14 @@ export function* attributePackagesSteps(image: LoadedImage, overlay: OverlayResu
       if ((++work & STEP_MASK) === 0) yield;
       const path = cleanPath(rec.paths[ri]!);
       const { node, canon } = resolver.resolve(path);
-      if (node && node.entry?.type === 'file') {
+      if (node && node.isFileEntry) {
         const prev = ownerNode.get(node);
         if (prev === undefined) {
           ownerNode.set(node, rec);
-          rep.visibleBytes += node.entry.size;
+          if (node instanceof VisibleFile) node.owner = rep;
+          rep.visibleBytes += node.entrySize;
           rep.files++;
-          csize += csizeOf(node.entry, node.layer);
+          csize += csizeOf(node);
           owner.set(canon, rep);
         } else if (prev !== rec) conflict(prev, rec);
       }
@@ -628,8 +630,8 @@ export function* attributePackagesSteps(image: LoadedImage, overlay: OverlayResu
   for (let i = 0; i < visible.length; i++) {
     if ((++work & STEP_MASK) === 0) yield;
     const v = visible[i]!;
-    if (!owner.has(v.entry.path)) {
-      unownedBytes += v.entry.size;
+    if (!ownerNode.has(v)) {
+      unownedBytes += v.size;
       unownedFiles++;
     }
   }
@@ -641,18 +643,18 @@ export function* attributePackagesSteps(image: LoadedImage, overlay: OverlayResu
 const RECORD_PATH =
   /(?:^|\/)(?:var\/lib\/dpkg\/(?:status|info\/[^/]+\.list)|[^/]+\.dist-info\/RECORD|[^/]+\.egg-info\/installed-files\.txt|conda-meta\/[^/]+\.json)$|^lib\/apk\/db\/installed$|^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/(?:rpmdb\.sqlite|Packages\.db|Packages)$/;
 
-/** Cheap suffix test before the RECORD_PATH regex (it runs on every visible file). */
-function mayBeRecord(path: string): boolean {
+/** Cheap test of a file's base name before the RECORD_PATH regex (it runs on every visible file). */
+function mayBeRecord(name: string): boolean {
   return (
-    path.endsWith('/status') ||
-    path.endsWith('.list') ||
-    path.endsWith('/RECORD') ||
-    path.endsWith('-files.txt') ||
-    path.endsWith('.json') ||
-    path.endsWith('/installed') ||
-    path.endsWith('/Packages') ||
-    path.endsWith('.db') ||
-    path.endsWith('.sqlite')
+    name === 'status' ||
+    name.endsWith('.list') ||
+    name === 'RECORD' ||
+    name.endsWith('-files.txt') ||
+    name.endsWith('.json') ||
+    name === 'installed' ||
+    name === 'Packages' ||
+    name.endsWith('.db') ||
+    name.endsWith('.sqlite')
   );
 }
 

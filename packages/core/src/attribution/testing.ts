@@ -3,6 +3,7 @@
  * files with sizes, symlinks, whiteouts, and captured metadata contents.
  */
 import { isMetadataPath } from '../metadata-paths.js';
+import { EntryTable } from '../entry-table.js';
 import type { CapturedFile, LayerScan, LoadedImage, LoadedLayer, ScannedEntry } from '../model.js';
 import { cleanPath } from '../paths.js';
 import type { TarEntryType } from '../tar/types.js';
@@ -59,7 +60,7 @@ export function makeImage(spec: SpecImage): LoadedImage {
       contentBytes += size;
       if (type === 'file' && content !== undefined && isMetadataPath(path)) captured.push({ path, content, truncated: false });
     }
-    const scan: LayerScan = { entries, tarBytes: 0, contentBytes, captured, warnings: [] };
+    const scan: LayerScan = { entries: EntryTable.from(entries), tarBytes: 0, contentBytes, captured, warnings: [] };
     const layer: LoadedLayer = {
       index,
       diffId: `sha256:${index.toString(16).padStart(64, '0')}`,

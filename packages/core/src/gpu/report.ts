@@ -27,20 +27,22 @@ export function gpuFilesOf(img: AnalyzedImage): GpuFile[] {
   const wanted = img.image.layers.map((l) => (l.scan?.gpu?.length ? new Map<string, ShippedFile | undefined>() : undefined));
   img.image.layers.forEach((l, layer) => {
     for (const record of l.scan?.gpu ?? []) {
-      const entry = l.scan?.entries[record.index];
-      if (entry) wanted[layer]!.set(entry.path, undefined);
+      const t = l.scan?.entries;
+      if (t && record.index < t.length) wanted[layer]!.set(t.path(record.index), undefined);
     }
   });
   if (wanted.every((w) => w === undefined)) return [];
   for (const f of img.files) {
     const w = wanted[f.layer];
-    if (w?.has(f.path)) w.set(f.path, f);
+    if (w === undefined) continue;
+    const path = f.path;
+    if (w.has(path)) w.set(path, f);
   }
   const out: GpuFile[] = [];
   img.image.layers.forEach((l, layer) => {
     for (const record of l.scan?.gpu ?? []) {
-      const entry = l.scan?.entries[record.index];
-      const file = entry && wanted[layer]!.get(entry.path);
+      const t = l.scan?.entries;
+      const file = t && record.index < t.length ? wanted[layer]!.get(t.path(record.index)) : undefined;
       if (file) out.push({ file, record });
     }
   });

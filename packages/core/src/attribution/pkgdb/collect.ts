@@ -151,7 +151,7 @@ function filesBelow(dir: FsNode): string[] {
     for (const [name, c] of n.children ?? []) {
       if (c.children) {
         if (!(n === dir && name === 'node_modules')) stack.push(c);
-      } else if (c.entry?.type === 'file') out.push(nodePath(c));
+      } else if (c.isFileEntry) out.push(nodePath(c));
     }
   }
   return out;
