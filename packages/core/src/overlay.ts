@@ -89,7 +89,6 @@ export class LayerRef {
  */
 export abstract class FsNode {
   constructor(
-    public parent: FsNode | undefined,
     /** The layer (and table) of the entry that defines this node, or of the first layer that implied the directory. */
     public ref: LayerRef,
     /** The entry's index in `table` (-1 without one). */
@@ -105,6 +104,13 @@ export abstract class FsNode {
   get table(): EntryTable | undefined {
     return this.ref.table;
   }
+
+  /**
+   * The directory holding this node (undefined for the root). A visible file does not keep it
+   * (8 bytes a file): its path comes from its entry, and the overlay knows the parent it removes
+   * a file from.
+   */
+  abstract get parent(): FsNode | undefined;
 
   /** Last segment of the node's path ("" for the root). */
   abstract get name(): string;
@@ -150,11 +156,11 @@ export class DirNode extends FsNode {
 
   constructor(
     private readonly dirName: string,
-    parent: FsNode | undefined,
+    readonly parent: FsNode | undefined,
     ref: LayerRef,
     index: number,
   ) {
-    super(parent, ref, index);
+    super(ref, index);
   }
 
   get name(): string {
@@ -168,6 +174,14 @@ export class DirNode extends FsNode {
 
 /** A symlink, hardlink, device or fifo (no bytes, no children). */
 export class EntryNode extends FsNode {
+  constructor(
+    readonly parent: FsNode | undefined,
+    ref: LayerRef,
+    index: number,
+  ) {
+    super(ref, index);
+  }
+
   get name(): string {
     return this.ref.table!.names[this.index]!;
   }
@@ -186,6 +200,10 @@ const NO_ATTR: FileAttr = { category: '', owner: undefined };
  */
 export class VisibleFile extends FsNode implements ShippedFile {
   attr: FileAttr = NO_ATTR;
+
+  get parent(): undefined {
+    return undefined;
+  }
 
   get name(): string {
     return this.ref.table!.names[this.index]!;
@@ -275,6 +293,7 @@ function newDir(name: string, parent: FsNode | undefined, ref: LayerRef): FsNode
 /** Path of a node ("" for the root). */
 export function nodePath(n: FsNode): string {
   const parts: string[] = [];
+  if (n instanceof VisibleFile) return n.path;
   for (let c: FsNode | undefined = n; c && c.parent; c = c.parent) parts.push(c.name);
   return parts.reverse().join('/');
 }
@@ -389,6 +408,7 @@ export function* overlaySteps(
     for (let i = 0; i < nodes.length; i++) {
       if ((++work & STEP_MASK) === 0) yield;
       const d = nodes[i]!;
+      if (d instanceof VisibleFile) liveFiles--;
       const t = d.ref.table;
       if (t !== undefined && t.typeCodes[d.index] === FILE_TYPE_CODE) {
         const size = t.sizes[d.index]!;
@@ -398,11 +418,13 @@ export function* overlaySteps(
       }
     }
   };
+  // Regular files in the tree: the visible list is allocated once, at its length.
+  let liveFiles = 0;
   // The parent directory of the last entry placed, and its path (see the insertion loop).
   let cachedDir: FsNode | undefined;
   let cachedSrc = '';
-  const detach = (n: FsNode): void => {
-    n.parent?.children?.delete(n.name);
+  const detach = (parent: FsNode, n: FsNode): void => {
+    parent.children?.delete(n.name);
     cachedDir = undefined;
   };
 
@@ -419,17 +441,18 @@ export function* overlaySteps(
       if (!names[ei]!.startsWith(WHITEOUT_PREFIX)) continue;
       const w = classifyWhiteout(t.path(ei));
       if (w.kind === 'whiteout') {
-        const n = lookupNode(root, w.target);
-        if (n && n !== root) {
+        const parent = lookupNode(root, parentPath(w.target));
+        const n = parent?.children?.get(baseName(w.target));
+        if (parent && n) {
           yield* hide(n, li, 'deleted');
-          detach(n);
+          detach(parent, n);
         }
       } else if (w.kind === 'opaque') {
         const d = lookupNode(root, w.dir);
         if (d?.children) {
           for (const c of [...d.children.values()]) {
             yield* hide(c, li, 'deleted');
-            detach(c);
+            detach(d, c);
           }
         }
       }
@@ -490,7 +513,7 @@ export function* overlaySteps(
           if (next && next.children === undefined) {
             // A path goes through a non-directory: the new tree replaces it.
             yield* hide(next, li, 'overwritten');
-            detach(next);
+            detach(dir, next);
             next = undefined;
           }
           if (!next) {
@@ -510,15 +533,17 @@ export function* overlaySteps(
       }
       if (existing) {
         yield* hide(existing, li, 'overwritten');
-        detach(existing);
+        detach(dir, existing);
       }
+      if (code === FILE_TYPE_CODE) liveFiles++;
       const node =
-        code === DIR_TYPE_CODE ? new DirNode(name, dir, ref, ei) : code === FILE_TYPE_CODE ? new VisibleFile(dir, ref, ei) : new EntryNode(dir, ref, ei);
+        code === DIR_TYPE_CODE ? new DirNode(name, dir, ref, ei) : code === FILE_TYPE_CODE ? new VisibleFile(ref, ei) : new EntryNode(dir, ref, ei);
       dir.children!.set(name, node);
     }
   }
 
-  const visible: VisibleFile[] = [];
+  const visible = new Array<VisibleFile>(liveFiles);
+  let nv = 0;
   let visibleBytes = 0;
   const links: FsNode[] = [];
   const walk = new NodeWalk(root);
@@ -526,13 +551,14 @@ export function* overlaySteps(
     if ((++work & STEP_MASK) === 0) yield;
     if (n instanceof VisibleFile) {
       const size = n.size;
-      visible.push(n);
+      visible[nv++] = n;
       visibleBytes += size;
       stats[n.layer]!.visibleBytes += size;
     } else if (n.entryType === 'hardlink') {
       links.push(n);
     }
   }
+  if (nv !== liveFiles) throw new Error(`overlay: ${nv} visible files, counted ${liveFiles}`);
   // A hardlink that stays visible keeps its target's bytes on disk even when the target's NAME was
   // deleted or replaced later (`conda install` hardlinks pkgs/ into the env, a later RUN removes
   // pkgs/): those bytes are visible under the link's path, not waste. Tar hardlinks name an
@@ -551,7 +577,7 @@ export function* overlaySteps(
       const at = rescuedEntries.push(n.path, 'file', h.size, n.table!.mode(n.index), undefined, h.csize);
       let r = rescuedRefs.get(n.layer);
       if (r === undefined) rescuedRefs.set(n.layer, (r = new LayerRef(n.layer, rescuedEntries, attrs)));
-      visible.push(new VisibleFile(n.parent, r, at));
+      visible.push(new VisibleFile(r, at));
       visibleBytes += h.size;
       stats[h.layer]!.visibleBytes += h.size;
       stats[h.layer]!.hiddenBytes -= h.size;
