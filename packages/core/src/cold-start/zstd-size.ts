@@ -51,10 +51,20 @@ export async function zstdCompressedLengthAsync(buf: Buffer, level = BUILDKIT_ZS
     return new Promise((resolve, reject) => compress(buf, param === undefined ? {} : { params: { [param]: level } }, (e, r) => (e ? reject(e) : resolve(r.length))));
   }
   if (cliAvailable === false) return undefined;
-  const length = await zstdHelper().compressedLength(buf, level);
+  let length = await zstdHelper().compressedLength(buf, level);
+  if (length === undefined && helperRestarts < MAX_HELPER_RESTARTS && helper === undefined) {
+    // The helper died (killed, or its pipe broke) rather than finding no zstd: one new helper
+    // gets the request again before zstd counts as unavailable for the rest of the process.
+    helperRestarts++;
+    length = await zstdHelper().compressedLength(buf, level);
+  }
   cliAvailable = length !== undefined;
   return length;
 }
+
+/** How many times a dead helper is replaced in one process. */
+const MAX_HELPER_RESTARTS = 3;
+let helperRestarts = 0;
 
 /**
  * One long-lived `sh` that runs `zstd` on each request (a line `<bytes> <level>`, then the bytes)
@@ -127,9 +137,12 @@ const hasZlibZstd = (): boolean => typeof (zlib as unknown as { zstdCompress?: u
 /** Collects a systematic subsample of a layer's measured bytes (every k-th piece, k doubling when full). */
 export interface ZstdRatioSampler {
   add(piece: Buffer): void;
-  /** zstd ÷ gzip size of the kept bytes, or undefined when nothing was kept or zstd is unavailable. */
-  ratio(gzipLevel: number): number | undefined;
-  /** `ratio` off the event loop (both compressors run on the thread pool or in a child process, in parallel). */
+  /** The kept bytes (undefined when nothing was kept). */
+  sample(): Buffer | undefined;
+  /**
+   * zstd ÷ gzip size of the kept bytes, or undefined when nothing was kept or zstd is unavailable;
+   * off the event loop (both compressors run on the thread pool or in a child process, in parallel).
+   */
   ratioAsync(gzipLevel: number): Promise<number | undefined>;
 }
 
@@ -153,17 +166,12 @@ export function createZstdRatioSampler(capBytes = RESERVOIR_BYTES): ZstdRatioSam
         stride *= 2;
       }
     },
-    ratio(gzipLevel) {
-      if (bytes === 0) return undefined;
-      const all = Buffer.concat(kept, bytes);
-      const z = zstdCompressedLength(all);
-      if (z === undefined) return undefined;
-      const g = zlib.deflateRawSync(all, { level: gzipLevel }).length;
-      return g > 0 ? z / g : undefined;
+    sample() {
+      return bytes === 0 ? undefined : Buffer.concat(kept, bytes);
     },
     async ratioAsync(gzipLevel) {
-      if (bytes === 0) return undefined;
-      const all = Buffer.concat(kept, bytes);
+      const all = this.sample();
+      if (all === undefined) return undefined;
       const [z, g] = await Promise.all([zstdCompressedLengthAsync(all), deflateRaw(all, { level: gzipLevel }).then((b) => b.length)]);
       if (z === undefined) return undefined;
       return g > 0 ? z / g : undefined;

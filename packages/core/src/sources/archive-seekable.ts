@@ -5,7 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { ImgsizeError, throwIfAborted, untilAborted } from '../errors.js';
+import { ImgsizeError, throwIfAborted } from '../errors.js';
 import { scanLayerRegion, scanLayerStream } from '../layer-scan.js';
 import type { Limits } from '../limits.js';
 import type { LoadOptions, Progress } from '../model.js';
@@ -73,11 +73,11 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
         const kind = sniffLayer(head);
         let result;
         if (kind === 'tar' || e.size === 0) {
-          result = { scan: await untilAborted(scanLayerRegion(fh, e.offset, e.size, scanOpts, at), signal), compression: 'none' as const, blobSize: e.size, positional: true };
+          result = { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts, at), compression: 'none' as const, blobSize: e.size, positional: true };
         } else {
           if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
           if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
-          result = { scan: await untilAborted(scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), signal), compression: kind, blobSize: e.size };
+          result = { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), compression: kind, blobSize: e.size };
         }
         scanned = base + e.size;
         scanProgress(scanned, path, true);

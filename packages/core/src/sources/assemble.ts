@@ -7,7 +7,7 @@
  * the LoadedLayer records. Sources only say where manifest, config and blobs come from.
  */
 import { createHash } from 'node:crypto';
-import { ImgsizeError, isImgsizeError, throwIfAborted, withContext } from '../errors.js';
+import { ImgsizeError, isImgsizeError, throwIfAborted, untilAborted, withContext } from '../errors.js';
 import { parseImageConfig } from '../image-config.js';
 import { cachedBlobs, scanVariant, type LayerCache } from '../layer-cache.js';
 import { scanOptionsFor, type LayerScanOptions } from '../layer-scan.js';
@@ -176,7 +176,9 @@ async function scanAll(input: AssemblyInput, descs: readonly LayerDescriptor[], 
       throwIfAborted(signal);
       let b: BlobScan;
       try {
-        b = await blobs.scan(d, scanOpts, signal);
+        // Every source's scan answers an abort at once, even while its plugins finish off the
+        // event loop (the sampler's last deflates, the zstd what-if) and ignore the signal.
+        b = await untilAborted(blobs.scan(d, scanOpts, signal), signal);
       } catch (e) {
         // A missing foreign layer is analysed around (and warned about), as `docker load` allows.
         if (isForeignLayer(d.mediaType) && isImgsizeError(e, 'E_LAYER_MISSING')) {
