@@ -52,6 +52,7 @@ export type {
   SourceInfo,
   BlobCompression,
 } from './model.js';
+export { EntryTable } from './entry-table.js';
 export { definePlugin, type LayerScanOptions, type LayerScanPlugin, type LayerScanPluginFactory } from './layer-scan.js';
 export { VERSION } from './version.js';
 export { checkPlatform, openSource, type OpenSourceOptions } from './sources/open-source.js';
