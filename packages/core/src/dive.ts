@@ -110,8 +110,10 @@ export function createDiveObserver(
     // the hash state after "<dir>/" for each of the table's directories
     const dirH1 = new Uint32Array(t.dirs.length);
     const dirH2 = new Uint32Array(t.dirs.length);
+    /** The hash state after "<dir>/" ("" for the root: nothing before the name). */
+    const dirState = (d: string): [number, number] => (d === '' ? SEED : hash(...hash(SEED[0], SEED[1], d), '/'));
     t.dirs.forEach((d, i) => {
-      const [a, b] = d === '' ? SEED : hash(...hash(SEED[0], SEED[1], d), '/');
+      const [a, b] = dirState(d);
       dirH1[i] = a;
       dirH2[i] = b;
     });
@@ -123,7 +125,7 @@ export function createDiveObserver(
         const w = whiteouts.get(i);
         if (w === undefined) continue; // an opaque marker, or a whiteout of a non-leaf
         const [d, n, size] = w;
-        const [h1, h2] = hash(...(d === '' ? SEED : hash(...hash(SEED[0], SEED[1], d), '/')), n);
+        const [h1, h2] = hash(...dirState(d), n);
         visit(d, n, size, h1, h2);
         continue;
       }

@@ -6,7 +6,7 @@
 import { ImgsizeError } from '../errors.js';
 import { mapHistoryToLayers, type HistoryMapping } from '../image-config.js';
 import type { LoadedImage } from '../model.js';
-import type { FsNode, OverlayResult } from '../overlay.js';
+import type { FsNode, OverlayResult, VisibleFile } from '../overlay.js';
 import { FILE_TYPE_CODE } from '../entry-table.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
 import { compileRules, resolveAppDirs } from './categorize.js';
@@ -221,7 +221,15 @@ function* prepareSteps(
   if (unestimated.length > 0) {
     warnings.push(warning('W_NO_ESTIMATE', `no compression estimate for layer(s) ${unestimated.join(', ')} (the sampler did not run); compressed sizes there are rough guesses`));
   }
-  const csizeOf = (n: FsNode): number => (n.rawCsize ?? priorCsize(n.path, n.entrySize)) * factor[n.layer]!;
+  // Each layer's scale goes on its LayerRef, where a visible file reads it (VisibleFile.csize);
+  // the package owners' compressed bytes are read the same way. File nodes are VisibleFiles.
+  const visible = overlay.visible;
+  for (let i = 0; i < visible.length; i++) {
+    if ((++work & STEP_MASK) === 0) yield;
+    const v = visible[i]!;
+    v.ref.scale = factor[v.layer];
+  }
+  const csizeOf = (n: FsNode): number => (n as VisibleFile).csize;
 
   const pkgs = yield* attributePackagesSteps(image, overlay, csizeOf, { sqlite: options.sqlite });
   warnings.push(...pkgs.warnings.map((w) => warning('W_PACKAGE_DB', w)));
@@ -240,12 +248,10 @@ function* prepareSteps(
   let nf = 0;
   const catOf = (path: string, layer: number, owner: { manager: string; name: string } | undefined): string =>
     compiled.categories[classify(path, layer, owner ? ownerKey(owner.manager, owner.name) : undefined)]!.id;
-  const visible = overlay.visible;
   for (let i = 0; i < visible.length; i++) {
     if ((++work & STEP_MASK) === 0) yield;
     // The visible file is its own row (overlay.ts VisibleFile): packages set its owner.
     const v = visible[i]!;
-    v.ref.scale = factor[v.layer];
     v.category = catOf(v.path, v.layer, v.owner);
     files[nf++] = v;
   }
