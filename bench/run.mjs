@@ -10,7 +10,7 @@
 // checkout with built packages/{core,cli}/dist and bench/probe.mjs (its own node_modules): each
 // case then runs once per build in every round, so both builds see the same machine load.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -56,7 +56,11 @@ for (const name of images) {
   const size = statSync(archive).size;
   const layers = readdirSync(join(out, 'layers')).map((f) => join(out, 'layers', f));
   const builds = [['after', buildCases(root, archive, false)]];
-  if (before) builds.unshift(['before', buildCases(before, archive, true)]);
+  if (before) {
+    // builds from before `--no-estimate` time the library without its sampler (bench/probe.mjs)
+    const old = !readFileSync(join(before, 'packages/cli/dist/commands/analyze.js'), 'utf8').includes('no-estimate');
+    builds.unshift(['before', buildCases(before, archive, old)]);
+  }
   const floors = [
     ['GNU tar -tf over every layer', layers.map((l) => `tar -tf ${l} > /dev/null`).join(' && ')],
     ['header walk only (positional walker)', `node ${join(root, 'bench/walk.mjs')} ${archive} > /dev/null`],

@@ -344,13 +344,17 @@ export async function scanLayerStream(
   }
 }
 
-/** Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path). */
+/**
+ * Scans an uncompressed layer tar stored at [start, start+length) of an open file (fast path).
+ * `onWalked` is called when the walk is over (or failed), before the plugins finish.
+ */
 export async function scanLayerRegion(
   fh: FileHandle,
   start: number,
   length: number,
   options: LayerScanOptions = {},
   onProgress?: (offset: number) => void,
+  onWalked?: () => void,
 ): Promise<LayerScan> {
   const readAt = (position: number, n: number): Buffer => {
     const buf = Buffer.allocUnsafe(Math.max(0, Math.min(n, length - position)));
@@ -363,6 +367,11 @@ export async function scanLayerRegion(
     return buf.subarray(0, got);
   };
   const { visitor, finish } = createLayerVisitor({ ...options, tarBytesHint: options.tarBytesHint ?? length }, readAt);
-  const walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal, onProgress });
+  let walk;
+  try {
+    walk = await walkTarRegion(fh, start, length, visitor, { limits: options.limits, signal: options.signal, onProgress });
+  } finally {
+    onWalked?.();
+  }
   return await finish(walk);
 }

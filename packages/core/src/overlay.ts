@@ -17,7 +17,7 @@ import { EntryTable, FILE_TYPE_CODE, DIR_TYPE_CODE } from './entry-table.js';
 import type { TarEntryType } from './tar/types.js';
 import type { ShippedFile } from './attribution/analyzed-image.js';
 import type { PackageReport } from './report-schema.js';
-import { priorCsize } from './attribution/compressed-size.js';
+import { priorCsizeIn } from './attribution/compressed-size.js';
 import { baseName, cleanPath, parentPath } from './paths.js';
 import { runSteps, STEP_MASK, type Steps } from './steps.js';
 
@@ -241,8 +241,9 @@ export class VisibleFile extends FsNode implements ShippedFile {
   get csize(): number {
     const scale = this.ref.scale;
     if (scale === undefined) return 0;
-    const raw = this.ref.table!.csizes[this.index]!;
-    return (Number.isNaN(raw) ? priorCsize(this.path, this.size) : raw) * scale;
+    const t = this.ref.table!;
+    const raw = t.csizes[this.index]!;
+    return (Number.isNaN(raw) ? priorCsizeIn(t.dirs[t.dirOf[this.index]!]!, t.names[this.index]!, this.size) : raw) * scale;
   }
 }
 

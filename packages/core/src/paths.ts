@@ -12,7 +12,16 @@
  * (A NUL cannot be part of a name: it ends ustar and GNU names, and a pax name holding one is
  * E_BAD_TAR, as in Go's archive/tar.)
  */
+/** A name that needs cleaning: an empty, `.` or `..` segment anywhere (leading `/`, `//`, `./`, trailing `/`, …). */
+const UNCLEAN = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 export function cleanPath(raw: string): string {
+  // Most names are clean already, or clean but for the trailing `/` of a directory.
+  if (!UNCLEAN.test(raw)) return raw;
+  if (raw.length > 1 && raw.endsWith('/')) {
+    const dir = raw.slice(0, -1);
+    if (!UNCLEAN.test(dir)) return dir;
+  }
   if (raw === '' || raw === '/' || raw === '.' || raw === './') return '';
   const out: string[] = [];
   for (const seg of raw.split('/')) {

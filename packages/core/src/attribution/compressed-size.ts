@@ -105,23 +105,34 @@ const TEXT_EXT =
 const TEXT_NAME = /^(?:readme|license|licence|copying|copyright|authors|changelog|changes|news|notice|makefile|dockerfile|record|metadata|wheel|installer|status|available|packages|sources|release|inrelease|translation-.*|md5sums|conffiles|triggers|shlibs|symbols|templates|postinst|preinst|postrm|prerm|.*\.list)$/i;
 const ELF_NAME = /(?:\.so(?:\.\d+)*|\.a|\.o|\.node|\.ko|\.dylib|\.dll|\.exe|\.cubin|\.fatbin)$/i;
 
-/** Returns the content class of a path, from its name only. */
+/** Returns the content class of a path, from its name (and, for names that say nothing, its directory). */
 export function contentClassOf(path: string): ContentClass {
   const slash = path.lastIndexOf('/');
-  const name = slash < 0 ? path : path.slice(slash + 1);
+  return contentClassIn(slash < 0 ? '' : path.slice(0, slash), slash < 0 ? path : path.slice(slash + 1));
+}
+
+/** contentClassOf for the file `name` in directory `dir` (a clean path, '' for the root). */
+export function contentClassIn(dir: string, name: string): ContentClass {
   if (name.endsWith('.pyc') || name.endsWith('.pyo')) return 'pyc';
   if (COMPRESSED_EXT.test(name)) return 'compressed';
   if (ELF_NAME.test(name)) return 'elf';
   if (WEIGHTS_EXT.test(name)) return 'weights';
   if (TEXT_EXT.test(name) || TEXT_NAME.test(name)) return 'text';
-  if (/(?:^|\/)(?:s?bin|libexec)\//.test(path)) return 'elf';
-  if (/(?:^|\/)(?:\.git\/objects|blobs)\//.test(path)) return 'compressed';
+  const d = `${dir}/`;
+  if (/(?:^|\/)(?:s?bin|libexec)\//.test(d)) return 'elf';
+  if (/(?:^|\/)(?:\.git\/objects|blobs)\//.test(d)) return 'compressed';
   return 'other';
 }
 
 /** A prior-only estimate of a file's compressed bytes (used when no sampler ran on its layer). */
 export function priorCsize(path: string, size: number): number {
   const cls = contentClassOf(path);
+  return HEADER_COST + size * CONTENT_CLASSES[cls] * GZIP_VS_ZLIB[cls];
+}
+
+/** priorCsize of the file `name` in directory `dir` (no path string is built). */
+export function priorCsizeIn(dir: string, name: string, size: number): number {
+  const cls = contentClassIn(dir, name);
   return HEADER_COST + size * CONTENT_CLASSES[cls] * GZIP_VS_ZLIB[cls];
 }
 

@@ -10,7 +10,7 @@ import type { FsNode, OverlayResult, VisibleFile } from '../overlay.js';
 import { FILE_TYPE_CODE } from '../entry-table.js';
 import type { CategoryReport, DirectoryReport, Finding, PackagesReport, PullReport } from '../report-schema.js';
 import { compileRules, resolveAppDirs } from './categorize.js';
-import { ENTRY_COST, priorCsize } from './compressed-size.js';
+import { ENTRY_COST, priorCsize, priorCsizeIn } from './compressed-size.js';
 import { directoriesSteps } from './directories.js';
 import { DEFAULT_FINDING_RULES, findingsSteps, type FindingRule } from './findings.js';
 import type { AnalyzedImage, ShippedFile } from './analyzed-image.js';
@@ -206,7 +206,7 @@ function* prepareSteps(
       if ((++work & STEP_MASK) === 0) yield;
       if (t.typeCodes[j] === FILE_TYPE_CODE) {
         const c = t.csizes[j]!;
-        files += Number.isNaN(c) ? priorCsize(t.path(j), t.sizes[j]!) : c;
+        files += Number.isNaN(c) ? priorCsizeIn(t.dirs[t.dirOf[j]!]!, t.names[j]!, t.sizes[j]!) : c;
         if (t.sizes[j]! > 0) anyBytes = true;
       } else others += ENTRY_COST.header;
     }

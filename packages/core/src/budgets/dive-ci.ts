@@ -7,7 +7,9 @@
  * defaults; values dive calls misconfigured are errors. Source of the semantics:
  * github.com/wagoodman/dive runtime/ci/rule.go and evaluator.go.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Node } from 'yaml';
+import { lazyRequire } from '../lazy-require.js';
 import { ImgsizeError } from '../errors.js';
 import { tryParseSize } from '../sizes.js';
 import type { Budgets } from './budget-schema.js';
@@ -24,11 +26,14 @@ export const DIVE_CI_DEFAULTS: Readonly<Required<DiveRules>> = {
 const RULE_KEYS = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'] as const;
 type RuleKey = (typeof RULE_KEYS)[number];
 
+const yaml = lazyRequire<typeof Yaml>('yaml');
+
 const HINT = 'a .dive-ci file is YAML: "rules:" then indented "lowestEfficiency: 0.95" lines (see docs/BUDGETS.md)';
 
 /** Returns the budgets a `.dive-ci` file describes (only its `dive` rules) plus warnings for keys dive ignores. */
 export function parseDiveCi(text: string, name = '.dive-ci'): { budgets: Budgets; warnings: string[] } {
   const warnings: string[] = [];
+  const { isMap, isScalar, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: true, prettyErrors: false });
   const lineOf = (n: Node | null | undefined): number => (n?.range ? lineCounter.linePos(n.range[0]).line : 1);
@@ -90,7 +95,7 @@ function ruleValue(key: RuleKey, value: string, line: number, fail: (line: numbe
 }
 
 function keyText(k: unknown): string {
-  return isScalar(k) ? String(k.value) : String(k);
+  return yaml().isScalar(k) ? String(k.value) : String(k);
 }
 
 /** True when the text looks like a `.dive-ci` file rather than JSON. */

@@ -5,8 +5,12 @@
  * sees it (continuations joined, comment lines inside a continuation dropped, heredoc bodies kept
  * verbatim), ARG/ENV expansion, stages, and the syntax errors the builder would refuse.
  */
-import { DockerfileParser, type Instruction as AstInstruction } from 'dockerfile-ast';
+import type * as DockerfileAst from 'dockerfile-ast';
+import type { Instruction as AstInstruction } from 'dockerfile-ast';
+import { lazyRequire } from '../lazy-require.js';
 import { ImgsizeError } from '../errors.js';
+
+const dockerfileAst = lazyRequire<typeof DockerfileAst>('dockerfile-ast');
 
 /** Instructions the builder knows (case-insensitive); anything else is a syntax error. */
 export const KNOWN_KEYWORDS = new Set([
@@ -198,7 +202,7 @@ export function parseDockerfile(text: string, options: ParseDockerfileOptions = 
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = text.split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const ast = DockerfileParser.parse(text);
+  const ast = dockerfileAst().DockerfileParser.parse(text);
   const escape = ast.getEscapeCharacter();
   const syntax = ast.getDirectives().find((d) => d.getName() === 'syntax')?.getValue() ?? null;
   const buildArgs = new Map(Object.entries(options.buildArgs ?? {}));

@@ -28,11 +28,17 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
   const readProgress = progressReporter(options, 'read', size);
   const walk = await walkTarRegion(fh, 0, size, outer, { signal: options.signal, limits: tarLimitsOf(limits), onProgress: (off) => readProgress(off) });
   readProgress(size, undefined, true);
-  // Layers are scanned one at a time (concurrency 1), in manifest order, which need not be file
-  // order: `scan` counts the layer bytes walked so far, against the archive size (the layers are
-  // nearly all of it); the final event of analyzeImage closes it at totalBytes.
+  // Layers are walked one at a time, in manifest order (which need not be file order), but two are
+  // in progress: while one layer's plugins finish off the main thread (the sampler's last
+  // deflates, the zstd what-if), the next layer's walk goes on. Walks keep their order (`walkTurn`),
+  // so the load's shared limits and the first error are the same as one layer at a time.
+  // `scan` counts the layer bytes walked so far against the archive size (the layers are nearly
+  // all of it); the final event of analyzeImage closes it at totalBytes.
   const scanProgress = progressReporter(options, 'scan', size);
+  const walkTurn = turns();
   let scanned = 0;
+  /** The layer walked last: progress names it, also in the heartbeat of an earlier layer's finish. */
+  let current = '';
   const readRegion = async (e: OuterEntry): Promise<Buffer> => {
     const buf = Buffer.alloc(e.size);
     let done = 0;
@@ -47,7 +53,7 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
     resolve: (p) => table.resolve(p),
     occurrences: (p) => table.occurrences(p),
     warnings: walk.warnings,
-    concurrency: 1,
+    concurrency: 2,
     async readJson(path, what) {
       const e = table.files.get(path);
       if (!e) throw new ImgsizeError('E_LAYER_MISSING', `${what} (${path}) is not in the archive`);
@@ -56,36 +62,62 @@ export async function readSeekable(fh: FileHandle, size: number, options: LoadOp
     },
     async scanLayer(path, scanOpts, signal) {
       const e = table.files.get(path)!;
-      const base = scanned;
+      const turnDone = await walkTurn();
       let pos = 0;
       const at = (off: number): void => {
+        scanned += off - pos;
         pos = off;
-        scanProgress(base + off, path);
+        current = path;
+        scanProgress(scanned, path);
       };
-      at(0);
-      throwIfAborted(signal);
+      /** The walk is over: its bytes count as walked, and the next layer's walk may start. */
+      const walked = (): void => {
+        scanned += e.size - pos;
+        pos = e.size;
+        turnDone();
+      };
       // While the layer's plugins finish off the event loop (the sampler's last deflates, the zstd
       // what-if), no bytes move: a heartbeat at the same position keeps progress under 250 ms.
-      const beat = options.onProgress ? setInterval(() => scanProgress(base + pos, path, true), PROGRESS_EVERY_MS) : undefined;
+      const beat = options.onProgress ? setInterval(() => scanProgress(scanned, current, true), PROGRESS_EVERY_MS) : undefined;
       beat?.unref();
       try {
+        at(0);
+        throwIfAborted(signal);
         const head = await readRegion({ offset: e.offset, size: Math.min(512, e.size) });
         const kind = sniffLayer(head);
         let result;
         if (kind === 'tar' || e.size === 0) {
-          result = { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts, at), compression: 'none' as const, blobSize: e.size, positional: true };
+          result = { scan: await scanLayerRegion(fh, e.offset, e.size, scanOpts, at, walked), compression: 'none' as const, blobSize: e.size, positional: true };
         } else {
           if (isUnsupportedCompression(kind)) throw unsupportedCompression(kind, `layer ${path}`);
           if (kind !== 'gzip' && kind !== 'zstd') throw new ImgsizeError('E_NOT_AN_ARCHIVE', `layer ${path} is neither a tar nor gzip/zstd-compressed`);
           result = { scan: await scanLayerStream(regionChunks(fh, e.offset, e.size, at), kind, scanOpts), compression: kind, blobSize: e.size };
         }
-        scanned = base + e.size;
-        scanProgress(scanned, path, true);
+        walked();
+        scanProgress(scanned, current, true);
         return result;
       } finally {
+        walked();
         clearInterval(beat);
       }
     },
+  };
+}
+
+/**
+ * A first-come first-served turn: `await take()` waits until every earlier taker has called the
+ * `done` function it got (calling it again does nothing).
+ */
+function turns(): () => Promise<() => void> {
+  let last: Promise<void> = Promise.resolve();
+  return async () => {
+    const before = last;
+    let done!: () => void;
+    last = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await before;
+    return done;
   };
 }
 

@@ -2,7 +2,7 @@
  * The one assembly step every source ends with: a manifest's layer list + the image config +
  * a blob store that scans one layer blob → a LoadedImage. Done here once: layer-count limits,
  * config validation, diffIDs against layers, one bounded worker pool (identical blobs scanned
- * once; the first failure stops the rest), the layer cache (a wrapper around the blob store,
+ * once; a failure stops the later layers' scans and the earliest layer's error is reported), the layer cache (a wrapper around the blob store,
  * as go-containerregistry's `cache.Image` wraps an image), media-type and size warnings, and
  * the LoadedLayer records. Sources only say where manifest, config and blobs come from.
  */
@@ -163,50 +163,55 @@ async function scanAll(input: AssemblyInput, descs: readonly LayerDescriptor[], 
   for (const d of descs) if (!unique.has(d.blob)) unique.set(d.blob, d);
   const todo = [...unique.values()];
   const out = new Map<string, BlobScan>();
-  // One failure stops the other scans (and downloads).
-  const inner = new AbortController();
-  const onOuterAbort = (): void => inner.abort(load.signal?.reason);
+  // A failure stops the scans (and downloads) of later layers; earlier layers' scans run on, so
+  // the error reported is the earliest layer's whatever the timing of scans side by side (as one
+  // scan at a time would report). A caller's abort stops them all.
+  const meter = new ResourceMeter(limits);
+  const running = new Map<number, AbortController>();
+  const failed: Array<{ index: number; error: unknown }> = [];
+  let stopAfter = Infinity;
+  const onOuterAbort = (): void => {
+    for (const c of running.values()) c.abort(load.signal?.reason);
+  };
   load.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const signal = inner.signal;
-  const scanOpts = scanOptionsFor(load.scan, limits, new ResourceMeter(limits), signal);
   const worker = async (): Promise<void> => {
     for (;;) {
       const d = todo.shift();
-      if (!d) return;
-      throwIfAborted(signal);
-      let b: BlobScan;
+      if (!d || d.index > stopAfter) return;
+      throwIfAborted(load.signal);
+      const ac = new AbortController();
+      running.set(d.index, ac);
+      const signal = ac.signal;
       try {
         // Every source's scan answers an abort at once, even while its plugins finish off the
         // event loop (the sampler's last deflates, the zstd what-if) and ignore the signal.
-        b = await untilAborted(blobs.scan(d, scanOpts, signal), signal);
+        out.set(d.blob, await untilAborted(blobs.scan(d, scanOptionsFor(load.scan, limits, meter, signal), signal), signal));
       } catch (e) {
         // A missing foreign layer is analysed around (and warned about), as `docker load` allows.
         if (isForeignLayer(d.mediaType) && isImgsizeError(e, 'E_LAYER_MISSING')) {
           missingForeign.add(d.blob);
           continue;
         }
-        throw withContext(e, `layer ${d.index} (${d.label})`);
+        const error = withContext(e, `layer ${d.index} (${d.label})`);
+        failed.push({ index: d.index, error });
+        if (!isImgsizeError(e, 'E_ABORTED') && d.index < stopAfter) {
+          stopAfter = d.index;
+          for (const [k, c] of running) if (k > d.index) c.abort(error);
+        }
+        return;
+      } finally {
+        running.delete(d.index);
       }
-      out.set(d.blob, b);
     }
   };
   const n = Math.max(1, Math.min(input.concurrency ?? 1, 16, todo.length));
   try {
-    const results = await Promise.allSettled(
-      Array.from({ length: n }, () =>
-        worker().catch((e: unknown) => {
-          inner.abort(e);
-          throw e;
-        }),
-      ),
-    );
-    // Report the first real failure, not the aborts it caused in the other workers.
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-    const real = failures.find((e) => !isImgsizeError(e, 'E_ABORTED')) ?? failures[0];
-    if (real !== undefined) {
-      throwIfAborted(load.signal);
-      throw real;
-    }
+    await Promise.all(Array.from({ length: n }, () => worker()));
+    throwIfAborted(load.signal);
+    // The earliest layer's real failure, not the aborts it caused in later layers' scans.
+    failed.sort((a, b) => a.index - b.index);
+    const real = failed.find((f) => !isImgsizeError(f.error, 'E_ABORTED')) ?? failed[0];
+    if (real !== undefined) throw real.error;
   } finally {
     load.signal?.removeEventListener('abort', onOuterAbort);
   }

@@ -64,13 +64,37 @@ function str(buf: Buffer, off: number, len: number): string | undefined {
   return buf.toString(ascii ? 'latin1' : 'utf8', off, n);
 }
 
+/**
+ * Sum of the header's bytes except the checksum field (bytes 148–155). Four bytes at a time when
+ * the block is 4-byte aligned in memory (the positional walker's windows always are): two 16-bit
+ * lanes of byte pairs, which cannot overflow in 128 words (128 × 2 × 255 < 65536).
+ */
+function byteSumOutsideChecksum(buf: Buffer, off: number): number {
+  const at = buf.byteOffset + off;
+  if ((at & 3) !== 0 || off + 512 > buf.length) {
+    let sum = 0;
+    for (let i = 0; i < 148; i++) sum += buf[off + i]!;
+    for (let i = 156; i < 512; i++) sum += buf[off + i]!;
+    return sum;
+  }
+  const w = new Uint32Array(buf.buffer, at, 128);
+  let lanes = 0;
+  for (let i = 0; i < 37; i++) {
+    const x = w[i]!;
+    lanes += (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff);
+  }
+  for (let i = 39; i < 128; i++) {
+    const x = w[i]!;
+    lanes += (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff);
+  }
+  return (lanes & 0xffff) + (lanes >>> 16);
+}
+
 /** Decodes a plain ustar header block, or returns undefined to let node-tar decide. */
 export function fastHeader(buf: Buffer, off: number, longPath: string | undefined): HeaderFields | undefined {
   if (buf[off] === 0) return undefined;
   for (let i = 0; i < 8; i++) if (buf[off + 257 + i] !== MAGIC[i]) return undefined;
-  let sum = 8 * 0x20;
-  for (let i = 0; i < 148; i++) sum += buf[off + i]!;
-  for (let i = 156; i < 512; i++) sum += buf[off + i]!;
+  const sum = 8 * 0x20 + byteSumOutsideChecksum(buf, off);
   // node-tar reads the checksum from a 12-byte window cut at the first NUL
   const ck = buf.indexOf(0, off + 148);
   if (ck < 0 || ck >= off + 156) return undefined;

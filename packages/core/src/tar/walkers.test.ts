@@ -613,8 +613,33 @@ describe('walkTarRegion', () => {
       };
       const res = await walkTarRegion(fh, 0, archive.length, { entry: () => null }, { pread });
       expect(res.entries).toBe(2011);
-      expect(reads).toBeLessThan(250); // 2 MiB of small entries in ≤ 16 KiB windows, not 2000 header reads
+      expect(reads).toBeLessThan(100); // 2 MiB of small entries in windows of several headers, not 2000 header reads
       expect(bytesRead).toBeLessThan(3 * 1024 * 1024); // the 20 MiB payload is skipped
+    });
+  });
+
+  it('reads little more than the headers when entries are far apart (read-ahead follows their spacing)', async () => {
+    // 120 entries of 300 KiB: a window spanning several headers would copy 300 KiB per header
+    const specs: Spec[] = Array.from({ length: 120 }, (_, i) => ({ name: `m${i}`, kind: 'file', size: 300 * 1024, variant: 'ustar', seed: i }));
+    const archive = Buffer.concat([
+      ...specs.flatMap((sp) => [block({ path: sp.name, size: sp.size }), Buffer.alloc(sp.size, 7)]),
+      Buffer.alloc(1024),
+    ]);
+    await withFile(archive, async (fh) => {
+      let reads = 0;
+      let bytesRead = 0;
+      const pread = (b: Buffer, o: number, l: number, p: number) => {
+        reads++;
+        const n = readSync(fh.fd, b, o, l, p);
+        bytesRead += n;
+        return n;
+      };
+      const res = await walkTarRegion(fh, 0, archive.length, { entry: () => null }, { pread });
+      expect(res.entries).toBe(120);
+      expect(reads).toBeLessThanOrEqual(121);
+      // the first few windows are wide (the spacing is not known yet), then one KiB a header
+      expect(bytesRead).toBeLessThan(120 * 1024 + 3 * 1024 * 1024);
+      expect(bytesRead).toBeLessThan(archive.length / 8);
     });
   });
 });
