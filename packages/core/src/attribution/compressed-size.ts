@@ -20,6 +20,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { deflateRaw } from 'node:zlib';
+import { baseName, parentPath } from '../paths.js';
 import type { LayerScan, ScannedEntry } from '../model.js';
 import { definePlugin, type LayerScanPlugin, type LayerScanPluginFactory } from '../layer-scan.js';
 import type { ByteRange } from '../tar/types.js';
@@ -107,8 +108,7 @@ const ELF_NAME = /(?:\.so(?:\.\d+)*|\.a|\.o|\.node|\.ko|\.dylib|\.dll|\.exe|\.cu
 
 /** Returns the content class of a path, from its name (and, for names that say nothing, its directory). */
 export function contentClassOf(path: string): ContentClass {
-  const slash = path.lastIndexOf('/');
-  return contentClassIn(slash < 0 ? '' : path.slice(0, slash), slash < 0 ? path : path.slice(slash + 1));
+  return contentClassIn(parentPath(path), baseName(path));
 }
 
 /** contentClassOf for the file `name` in directory `dir` (a clean path, '' for the root). */
@@ -126,8 +126,7 @@ export function contentClassIn(dir: string, name: string): ContentClass {
 
 /** A prior-only estimate of a file's compressed bytes (used when no sampler ran on its layer). */
 export function priorCsize(path: string, size: number): number {
-  const cls = contentClassOf(path);
-  return HEADER_COST + size * CONTENT_CLASSES[cls] * GZIP_VS_ZLIB[cls];
+  return priorCsizeIn(parentPath(path), baseName(path), size);
 }
 
 /** priorCsize of the file `name` in directory `dir` (no path string is built). */
