@@ -1,0 +1,2 @@
+module gobench
+go 1.19
