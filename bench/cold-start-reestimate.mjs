@@ -31,7 +31,8 @@ const ENGINE = {
 /** The calibrated profile back from its `source` line. */
 function profileFrom(source, engine) {
   const mb = (re) => Number(re.exec(source)?.[1]) * 1e6;
-  const gzip = mb(/zlib inflate (\d+) MB\/s/);
+  // The engines' inflate: gzip -t's rate (calibrations since it is measured), else zlib's.
+  const gzip = mb(/gzip -t (\d+) MB\/s/) || mb(/zlib inflate (\d+) MB\/s/);
   const zstd = mb(/zstd -d (\d+) MB\/s/) || core.BUILTIN_PULL_PROFILES.docker.inflateBytesPerSecond.zstd;
   // The engines' digest rate: sha256sum's (calibrations since it is measured), else --sha256sum
   // (measured separately on the same machine), else OpenSSL's.

@@ -1,6 +1,6 @@
 // Cold-start benchmark (issue 13): real pulls into an empty store, against imgsize's estimate.
 //
-//   pnpm imgsize --version >/dev/null && node bench/cold-start.mjs [--quick]
+//   pnpm imgsize --version >/dev/null && node bench/cold-start.mjs [--quick] [--only=name,…]   (root: mount, dockerd, containerd)
 //
 // Options: --quick (debian-minbase at loopback only), --only=<name,…> (a subset of the images).
 // 1. Images (cached in $COLDSTART_DIR, default /var/tmp/imgsize-coldstart): the synthetic naive
@@ -159,12 +159,58 @@ const IMAGES = [
       return dockerLoadTag(saved);
     },
   },
+  {
+    // One layer of one 4 KiB file: what a pull costs besides its bytes and entries (manifest and
+    // config round trips, image and snapshot bookkeeping, the CLI's own start), per engine.
+    name: 'tiny',
+    prepare: () => {
+      const ctx = join(OUT, 'ctx-tiny');
+      mkdirSync(join(ctx, 'root'), { recursive: true });
+      writeFileSync(join(ctx, 'root', 'hello.txt'), Buffer.alloc(4096, 'x'));
+      run('tar', ['-C', join(ctx, 'root'), '-cf', join(ctx, 'tiny.tar'), 'hello.txt']);
+      writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nADD tiny.tar /\nCMD ["/hello.txt"]\n');
+      dockerB('build', '-q', '-t', 'coldstart-tiny:latest', ctx);
+      rmSync(ctx, { recursive: true });
+      return 'coldstart-tiny:latest';
+    },
+  },
 ];
 
 // ---------------------------------------------------------------- 2. engines
 const PULL_DOCKER_SOCK = '/tmp/imgsize-coldstart-docker.sock';
 const PULL_CTRD_SOCK = '/tmp/imgsize-coldstart-containerd.sock';
-const DATA = join(OUT, 'pull');
+/**
+ * Where the engines' stores and calibrate's measurements live: $COLDSTART_PULL_DIR, else a fresh
+ * journalled ext4 on a loop device (a sparse file under $COLDSTART_DIR). Why not a directory of
+ * the root file system: this machine's root ext4 has no journal, and ext4 without a journal skips
+ * every inode deleted in the last 60 s (360 s while its table block is dirty) when it allocates one
+ * (fs/ext4/ialloc.c, recently_deleted()). Each pull follows the removal of the previous image, so
+ * its file creates scanned past thousands of just-freed inodes: `perf` showed containerd's apply
+ * of the 6.7k-entry debian-minbase layer spending its time in recently_deleted() under
+ * ext4_create, and the same pulls took 2.9-4.9 s there against 1.5-2.5 s on a journalled ext4
+ * (BENCHMARKS.md §7). A node's image store is a journalled file system.
+ */
+function pullDataDir() {
+  if (process.env.COLDSTART_PULL_DIR) return { dir: process.env.COLDSTART_PULL_DIR, fs: 'as given', unmount: () => {} };
+  const img = join(OUT, 'pullfs.img');
+  const mnt = '/tmp/imgsize-coldstart-pullfs';
+  spawnSync('umount', [mnt], { stdio: 'ignore' });
+  rmSync(img, { force: true });
+  run('truncate', ['-s', '40G', img]);
+  run('mkfs.ext4', ['-q', '-F', img]);
+  mkdirSync(mnt, { recursive: true });
+  run('mount', ['-o', 'loop', img, mnt]);
+  return {
+    dir: join(mnt, 'pull'),
+    fs: 'ext4 (journal) on a loop device',
+    unmount: () => {
+      spawnSync('umount', [mnt], { stdio: 'ignore' });
+      rmSync(img, { force: true });
+    },
+  };
+}
+const pullFs = pullDataDir();
+const DATA = pullFs.dir;
 const CTRD_LOG = join(OUT, 'containerd-debug.log');
 const started = [];
 /** Processes whose CPU each pull records: set as they start. */
@@ -224,6 +270,17 @@ function stopAll() {
       // already gone
     }
   }
+  started.length = 0;
+}
+/** After the daemons have exited (they hold mounts in the store): the loop file system goes. */
+async function stopAllAndUnmount() {
+  const pidsLeft = [pids.dockerd, pids.containerd].filter(Boolean);
+  stopAll();
+  for (let i = 0; i < 80 && pidsLeft.some((pid) => existsSync(`/proc/${pid}`)); i++) await new Promise((r) => setTimeout(r, 250));
+  // Leftover snapshot and overlay mounts under the store, innermost first.
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(DATA));
+  for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+  pullFs.unmount();
 }
 process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
@@ -441,6 +498,7 @@ try {
           const row = {
             loadAverage: (await import('node:os')).loadavg()[0],
             calibration: calibrated.source,
+            pullFileSystem: pullFs.fs,
             image: name,
             codec,
             engine,
@@ -472,7 +530,7 @@ try {
   }
 } finally {
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  stopAll();
+  await stopAllAndUnmount();
 }
 
 const fmt = (s) => (s === null ? '—' : s < 10 ? s.toFixed(2) : s.toFixed(1));

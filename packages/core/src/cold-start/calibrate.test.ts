@@ -18,6 +18,12 @@ describe('calibrate (real measurements on this machine)', () => {
     // gzip -6 of /usr shrinks it.
     expect(m.gzipInflateBytesPerSecond).toBeGreaterThan(1e5);
     expect(m.gzipInflateBytesPerSecond).toBeLessThan(20e9);
+    // The engines' inflate is GNU gzip's rate where the command exists (it does on Debian), else zlib's.
+    if (m.gzipCommandBytesPerSecond !== null) {
+      expect(m.gzipCommandBytesPerSecond).toBeGreaterThan(1e5);
+      expect(r.profile.inflateBytesPerSecond.gzip).toBe(m.gzipCommandBytesPerSecond);
+      expect(r.profile.source).toMatch(/gzip -t \d+ MB\/s \(zlib \d+ MB\/s\)/);
+    } else expect(r.profile.inflateBytesPerSecond.gzip).toBe(m.gzipInflateBytesPerSecond);
     expect(m.gzipRatio).toBeGreaterThan(0.1);
     expect(m.gzipRatio).toBeLessThan(0.9);
     // Writes include the engines' digest (sha256sum's rate where the command exists): the
