@@ -13,8 +13,8 @@ export const calibrateCommand = defineCommand({
   description: `Measures what the cold-start model needs on this machine (docs/COLD-START.md): gzip inflate
 (GNU gzip -t, standing in for the engines' Go inflate; Node's zlib recorded too), zstd decompress
 (the zstd command), sha256 and file-write rates, the rate a blob is digested and stored while it
-is fetched, and the cost per tar entry. Saves them as the "calibrated" pull profile in $XDG_CONFIG_HOME/imgsize/pull-profile.json (default
-~/.config), which 'imgsize analyze' and 'imgsize diff' then use by default. Takes ~10-30 s.`,
+is fetched, and the cost per tar entry. Saves them as the "calibrated" pull profile in
+$XDG_CONFIG_HOME/imgsize/pull-profile.json (default ~/.config), which 'imgsize analyze' and 'imgsize diff' then use by default. Takes ~10-30 s.`,
   options: {
     dir: { type: 'string', arg: '<d>', help: `where to measure file writes: the disk images unpack to (default: ${tmpdir()})` },
     base: { type: 'string', arg: '<profile>', help: 'concurrency and unpack order to keep: docker (default), containerd, ctr' },

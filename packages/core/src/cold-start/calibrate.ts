@@ -115,6 +115,36 @@ function best(n: number, f: () => void): number {
   return b;
 }
 
+/**
+ * Bytes per second a command processes `input` at (`cmd ...args file`, best of 3), its start-up
+ * (the same on `empty`) subtracted; null when the command is missing, fails on `empty`, or its
+ * output there fails `check`. The files live in `work` only while timed.
+ */
+function commandRate(
+  work: string,
+  cmd: string,
+  args: readonly string[],
+  input: Buffer,
+  empty: Buffer,
+  bytes: number,
+  check: (stdout: string) => boolean = () => true,
+): number | null {
+  const inFile = join(work, `${cmd}.in`);
+  const emptyFile = join(work, `${cmd}.empty`);
+  writeFileSync(inFile, input);
+  writeFileSync(emptyFile, empty);
+  try {
+    const probe = spawnSync(cmd, [...args, emptyFile], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0 || !check(probe.stdout)) return null;
+    const run = (f: string) => () => spawnSync(cmd, [...args, f], { stdio: 'ignore' });
+    const t = best(3, run(inFile)) - best(3, run(emptyFile));
+    return t > 0 ? bytes / t : null;
+  } finally {
+    rmSync(inFile);
+    rmSync(emptyFile);
+  }
+}
+
 /** Measures this machine and returns a calibrated profile (see the module comment). */
 export function calibrate(options: CalibrateOptions): CalibrationResult {
   const limit = options.sampleBytes ?? 64 * MiB;
@@ -125,7 +155,6 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
   if (sample.length < MiB) throw new ImgsizeError('E_IO', `calibrate: could only read ${sample.length} bytes of sample files`);
 
   progress('gzip inflate (zlib)');
-  const gz = gzipSync(sample, { level: 6 });
   // In 1 MiB members: one gunzipSync of the whole sample times page faults too, as an output over
   // glibc's 32 MiB mmap ceiling is fresh memory on every call (157 against 450 MB/s for the same
   // content here, BENCHMARKS.md §7). An engine inflates into small reused buffers.
@@ -134,6 +163,8 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
   const tGzip = best(3, () => {
     for (const m of members) gunzipSync(m);
   });
+  // The members back to back are one gzip stream (RFC 1952 allows many): the blob and gzip -t input.
+  const gz = Buffer.concat(members);
 
   let zstdRate: number | null = null;
   const work = mkdtempSync(join(options.dir, 'imgsize-calibrate-'));
@@ -142,31 +173,14 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     // slower than Node's zlib here. GNU gzip has no SIMD either: its rate stands in (-t inflates
     // and checks without writing; its start-up, timed on an empty stream, subtracted).
     progress("gzip -t (the engines' inflate)");
-    let gzipCommandRate: number | null = null;
-    const gin = join(work, 'sample.gz');
-    const gempty = join(work, 'empty.gz');
-    writeFileSync(gin, gz);
-    writeFileSync(gempty, gzipSync(Buffer.alloc(0)));
-    const gtest = (f: string) => () => spawnSync('gzip', ['-t', '-q', f], { stdio: 'ignore' });
-    const gprobe = spawnSync('gzip', ['-t', '-q', gin], { stdio: 'ignore' });
-    if (!gprobe.error && gprobe.status === 0) {
-      const t = best(3, gtest(gin)) - best(3, gtest(gempty));
-      if (t > 0) gzipCommandRate = sample.length / t;
-    }
-    rmSync(gin);
-    rmSync(gempty);
+    const gzipCommandRate = commandRate(work, 'gzip', ['-t', '-q'], gz, gzipSync(Buffer.alloc(0)), sample.length);
 
     progress('zstd decompress');
-    const zin = join(work, 'sample.zst');
     const c = spawnSync('zstd', [`-${BUILDKIT_ZSTD_LEVEL}`, '-q', '-c', '--no-progress'], { input: sample, maxBuffer: sample.length * 2 });
     if (!c.error && c.status === 0) {
-      writeFileSync(zin, c.stdout);
-      const empty = join(work, 'empty.zst');
-      writeFileSync(empty, spawnSync('zstd', ['-q', '-c'], { input: Buffer.alloc(0) }).stdout);
       // -t decompresses (and checks) without writing: the decoder's own rate.
-      const run = (f: string) => () => spawnSync('zstd', ['-t', '-q', f], { stdio: 'ignore' });
-      const t = best(3, run(zin)) - best(3, run(empty));
-      if (t > 0) zstdRate = sample.length / t;
+      const empty = spawnSync('zstd', ['-q', '-c'], { input: Buffer.alloc(0) }).stdout;
+      zstdRate = commandRate(work, 'zstd', ['-t', '-q'], c.stdout, empty, sample.length);
     }
 
     progress('sha256 (diffID check)');
@@ -177,18 +191,10 @@ export function calibrate(options: CalibrateOptions): CalibrationResult {
     // the CPU has it, 3-4× faster (BENCHMARKS.md §7). coreutils' sha256sum is plain C: where it is
     // on PATH (and not linked to OpenSSL) its rate stands in for the engines' digests.
     progress('sha256 without SHA-NI (sha256sum)');
-    let sumRate: number | null = null;
-    const sampleFile = join(work, 'sample.bin');
-    const emptyFile = join(work, 'empty.bin');
-    writeFileSync(sampleFile, sample);
-    writeFileSync(emptyFile, '');
-    const sum = (f: string) => () => spawnSync('sha256sum', [f], { stdio: 'ignore' });
-    const probe = spawnSync('sha256sum', [emptyFile], { encoding: 'utf8' });
-    if (!probe.error && probe.status === 0 && probe.stdout.startsWith('e3b0c44298fc1c149afbf4c8996fb924')) {
-      const t = best(3, sum(sampleFile)) - best(3, sum(emptyFile));
-      if (t > 0) sumRate = sample.length / t;
-    }
-    rmSync(sampleFile);
+    // The probe of the empty input must print the known digest (a stand-in that is not sha256sum is no use).
+    const sumRate = commandRate(work, 'sha256sum', [], sample, Buffer.alloc(0), sample.length, (out) =>
+      out.startsWith('e3b0c44298fc1c149afbf4c8996fb924'),
+    );
 
     progress(`blob writes in ${options.dir}`);
     // What an engine does with each blob while fetching it: append it to one file in its store
