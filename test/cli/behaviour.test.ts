@@ -50,6 +50,32 @@ describe.runIf(ready)('a closed stdout', () => {
   });
 });
 
+describe.runIf(ready)('stdin of a real process (read from descriptor 0 into a reused buffer)', () => {
+  const stripTime = (json: string): unknown => ({ ...(JSON.parse(json) as Report), generatedAt: '', image: { ...(JSON.parse(json) as Report).image, ref: '', source: undefined } });
+  it('a shell pipe from a producer that stalls gives the report of the file, and reads a saved report too', () => {
+    const fromFile = spawnSync(process.execPath, [CLI, 'analyze', DIVE_TAR, '--json', '--include-files'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(fromFile.status).toBe(0);
+    // the archive in three parts with pauses: reads that wait, and reads that get a pipe's worth
+    const producer = `head -c 1000 "${DIVE_TAR}"; sleep 0.2; tail -c +1001 "${DIVE_TAR}" | head -c 300000; sleep 0.2; tail -c +301001 "${DIVE_TAR}"`;
+    const piped = spawnSync('bash', ['-c', `(${producer}) | "${process.execPath}" "${CLI}" analyze - --json --include-files`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
+    expect(stripTime(piped.stdout)).toEqual(stripTime(fromFile.stdout));
+    const saved = join(tmp, 'saved-for-stdin.json');
+    writeFileSync(saved, fromFile.stdout);
+    const rerendered = spawnSync('bash', ['-c', `cat "${saved}" | "${process.execPath}" "${CLI}" analyze - --json --include-files`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(rerendered.status).toBe(0);
+    expect(JSON.parse(rerendered.stdout)).toEqual(JSON.parse(fromFile.stdout));
+  });
+
+  it('a terminal on stdin is refused without reading it', () => {
+    const r = spawnSync('script', ['-qec', `"${process.execPath}" "${CLI}" analyze -`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+    if (r.error) return; // no `script` (util-linux) here: the in-process test above covers the message
+    expect(r.stdout).toMatch(/stdin is a terminal/);
+    expect(r.status).toBe(2);
+  });
+});
+
 describe.runIf(ready)('budgets', () => {
   it('a category id typo ("buildtools") is an error naming the valid ids, before any analysis', async () => {
     const r = await runCliInProcess(['analyze', DIVE_TAR, '--budget', file('typo.json', '{"categories": {"buildtools": 0}}')]);

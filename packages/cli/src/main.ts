@@ -41,8 +41,21 @@ export function isClosedPipe(e: unknown): boolean {
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
 }
 
+/** The process's own streams; stdin stays untouched until something reads it (CommandIO.stdinFd). */
+const PROCESS_IO: CommandIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  get stdin() {
+    return process.stdin;
+  },
+  stdinFd: 0,
+  get env() {
+    return process.env;
+  },
+};
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code; never exits. */
-export async function main(argv: string[], io: CommandIO = process): Promise<number> {
+export async function main(argv: string[], io: CommandIO = PROCESS_IO): Promise<number> {
   const debug = argv.includes('--debug');
   const ac = new AbortController();
   // A closed stdout (`imgsize … --json | head -c 10`) stops the work and ends quietly with 0.

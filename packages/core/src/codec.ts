@@ -152,7 +152,12 @@ class OutputLimiter {
   }
 }
 
-/** zlib is fed in pieces cut at fixed input offsets, so that its work does not depend on the caller's chunking. */
+/**
+ * zlib is fed in pieces cut at fixed input offsets, so that its work does not depend on the caller's
+ * chunking. A piece is a view of the caller's chunk only until zlib has consumed it (a piece is
+ * above the stream's high-water mark, so the feed waits for 'drain'); what is carried over to the
+ * next chunk is copied: the source may reuse a chunk once the next one is asked for (fd-reader.ts).
+ */
 const ZLIB_PIECE = 64 * 1024;
 
 /**
@@ -288,7 +293,10 @@ async function* fzstdDecode(
     }
   };
   const pacer = new ZstdPacer();
-  for await (const chunk of source) {
+  for await (const borrowed of source) {
+    // fzstd keeps unconsumed input between pushes, past the next read of a source that may
+    // reuse its chunks (fd-reader.ts): it gets a copy (JS decoding costs far more than the copy).
+    const chunk = Buffer.from(borrowed);
     lim.inBytes += chunk.length;
     for (const piece of pacer.cut(chunk)) {
       push(piece, false);
@@ -455,7 +463,7 @@ export function decompressIterable(
 // ---------------------------------------------------------------------------------------------
 // Push adapter
 
-/** A one-consumer channel: `push` resolves once the consumer has taken the chunk. */
+/** A one-consumer channel: `push` resolves once the consumer is done with the chunk (asks for the next). */
 class Channel implements AsyncIterable<Buffer> {
   #queue: Buffer[] = [];
   #ended = false;
@@ -498,12 +506,14 @@ class Channel implements AsyncIterable<Buffer> {
       if (this.#failure) throw this.#failure.e;
       const c = this.#queue.shift();
       if (c !== undefined) {
+        yield c;
+        // Back for more: the consumer is done with `c` (used or copied it), so its writer may go
+        // on and reuse the memory (borrowed chunks: fd-reader.ts).
         if (this.#queue.length === 0) {
           const waiters = this.#waiters;
           this.#waiters = [];
           for (const w of waiters) w.resolve();
         }
-        yield c;
         continue;
       }
       if (this.#ended) return;
@@ -604,8 +614,9 @@ export async function peek(
       break;
     }
     if (r.value.length === 0) continue;
-    buffered.push(r.value);
     len += r.value.length;
+    // A chunk kept across the next read is copied (chunks may be borrowed: fd-reader.ts).
+    buffered.push(len < n ? Buffer.from(r.value) : r.value);
   }
   const first = buffered[0];
   const head = buffered.length === 1 && first ? first.subarray(0, n) : Buffer.concat(buffered).subarray(0, n);

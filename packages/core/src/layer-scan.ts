@@ -32,7 +32,10 @@ export interface LayerScanPlugin {
    * reads any part of the payload right away (synchronously, before the walk moves on).
    */
   want(entry: ScannedEntry, index: number, access?: PayloadAccess): readonly ByteRange[] | null;
-  /** Bytes of a wanted range; a returned promise holds the walk back (backpressure). */
+  /**
+   * Bytes of a wanted range; a returned promise holds the walk back (backpressure). `chunk` is
+   * borrowed (TarVisitor.data): copy what you keep past the call or its promise.
+   */
   data(index: number, offset: number, chunk: Buffer): void | Promise<void>;
   /** The entry's wanted bytes were all delivered; a returned promise holds the walk back (backpressure). */
   entryEnd(index: number): void | Promise<void>;
@@ -305,7 +308,7 @@ function sniffingSink(tarSink: ByteSink<LayerScan>, decompress: DecompressOption
   return {
     async write(chunk) {
       if (target) return target.write(chunk);
-      head.push(chunk);
+      head.push(Buffer.from(chunk)); // borrowed chunks (fd-reader.ts): kept across writes, so copied
       headLen += chunk.length;
       if (headLen < 512) return;
       const t = decide();

@@ -11,6 +11,11 @@ export interface CommandIO {
   stdout: NodeJS.WritableStream & { columns?: number; isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * The descriptor behind `stdin` when it is the process's own (0): archives on stdin are then read
+   * from it directly (open-input.ts), and `stdin` is only touched when something else reads it.
+   */
+  stdinFd?: number | undefined;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -104,7 +109,13 @@ export function createContext(io: CommandIO, signal: AbortSignal, g: { color?: s
   if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError(`--color takes auto, always or never, got "${mode}"`);
   const color = colorEnabled(mode, io.stdout, env);
   return {
-    ...io,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    // Read lazily: `process.stdin`'s getter makes a pipe on fd 0 non-blocking (see stdinFd).
+    get stdin() {
+      return io.stdin;
+    },
+    stdinFd: io.stdinFd,
     env,
     width: terminalWidth(io.stdout, env),
     quiet: g.quiet ?? false,

@@ -311,6 +311,9 @@ function shrink(t: Tally, fallback: number): number {
  */
 const MAX_IN_FLIGHT = Math.max(1, Math.min(6, availableParallelism()));
 
+/** zlib output chunk of a deflate job: more than deflateBound(max(UNIT, BATCH)). */
+const OUT_CHUNK = Math.max(UNIT, BATCH) + 1024;
+
 /**
  * Creates the layer-scan plugin that fills `entry.csize` for every regular file and
  * `scan.estimatedCompressedBytes` for the layer (gzip -6 estimates), and `scan.estimatedZstdBytes`
@@ -338,7 +341,10 @@ export function createCompressionSampler(options: CompressionSamplerOptions = {}
   const deflate = (b: Buffer, measured: number, dictionary?: Buffer): Job => {
     const job: Job = { measured, compressed: 0 };
     inFlight++;
-    const opts = dictionary && dictionary.length > 0 ? { level, dictionary } : { level };
+    // One output chunk holds the whole result (deflate's bound for UNIT or BATCH input): with
+    // zlib's default 16 KiB chunks a job took two or three thread-pool round trips, each with its
+    // main-thread callback.
+    const opts = dictionary && dictionary.length > 0 ? { level, dictionary, chunkSize: OUT_CHUNK } : { level, chunkSize: OUT_CHUNK };
     deflateRaw(b, opts, (err, out) => {
       inFlight--;
       if (err) failure ??= err;

@@ -174,16 +174,17 @@ class BlobHandler {
 
   write(chunk: Buffer): void | Promise<void> {
     switch (this.mode) {
+      // Chunks are borrowed (fd-reader.ts): what is kept is copied.
       case 'layer':
-        if (this.keepJson) this.head.push(chunk);
+        if (this.keepJson) this.head.push(Buffer.from(chunk));
         return this.feed(chunk);
       case 'json':
-        this.head.push(chunk);
+        this.head.push(Buffer.from(chunk));
         return;
       case 'skip':
         return;
       case 'sniff':
-        this.head.push(chunk);
+        this.head.push(Buffer.from(chunk));
         this.headLen += chunk.length;
         if (this.headLen >= Math.min(512, this.size)) return this.decide();
     }

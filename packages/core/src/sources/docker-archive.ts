@@ -16,8 +16,13 @@ import { sniff } from '../codec.js';
 import { joinArchive } from './archive-join.js';
 import { readSeekable } from './archive-seekable.js';
 import { readStream } from './archive-stream.js';
+import { fdChunks } from './fd-reader.js';
 
-/** What the user handed us: a file path, `-` for stdin, or a byte stream. */
+/**
+ * What the user handed us: a file path, `-` for stdin, or a byte stream. A stream may reuse a
+ * chunk's memory once the next chunk is asked for (as stdin's reader does: fd-reader.ts); the
+ * reader copies whatever it keeps longer.
+ */
 export type ArchiveInput = string | Readable | AsyncIterable<Buffer>;
 
 const READ_CHUNK = 1 << 20;
@@ -36,7 +41,7 @@ async function loadArchive(input: ArchiveInput, description: string, options: Lo
   try {
     const limits = resolveLimits(options.limits);
     if (typeof input === 'string' && input !== '-') return await loadFile(input, description, options, limits);
-    const stream = typeof input === 'string' ? process.stdin : input;
+    const stream = typeof input === 'string' ? fdChunks(0, () => process.stdin, options.signal) : input;
     return await loadFromStream(inputErrors(stream as AsyncIterable<Buffer>), description, options, limits, undefined);
   } catch (e) {
     throw withContext(e, `reading ${description}`);
@@ -59,7 +64,8 @@ async function loadFile(path: string, description: string, options: LoadOptions,
     const st = await fh.stat();
     if (!st.isFile()) {
       // A FIFO or character device: not seekable, read it as a stream.
-      return await loadFromStream(inputErrors(fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false })), description, options, limits, undefined);
+      const fallback = (): AsyncIterable<Buffer> => fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false });
+      return await loadFromStream(inputErrors(fdChunks(fh.fd, fallback, options.signal)), description, options, limits, undefined);
     }
     const head = Buffer.alloc(Math.min(512, st.size));
     await fh.read(head, 0, head.length, 0);

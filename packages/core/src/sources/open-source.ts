@@ -26,7 +26,10 @@ import { formatRegistryRef, parseRegistryRef, type RegistryRef } from './registr
 export interface OpenSourceOptions extends RegistrySourceOptions, Pick<DaemonSourceOptions, 'dockerHost' | 'inspect'>, Pick<OciLayoutOptions, 'verifyDigests'> {
   /** Told when a source is not the one the reference first names (engine → registry fallback). */
   onNote?: ((message: string) => void) | undefined;
-  /** What `-` (and `docker-archive:-`) reads; default process.stdin. */
+  /**
+   * What `-` (and `docker-archive:-`) reads; default file descriptor 0 (fd-reader.ts). Its chunks
+   * may be reused once the next one is asked for.
+   */
   stdin?: AsyncIterable<Uint8Array> | undefined;
 }
 

@@ -72,8 +72,8 @@ class RegionReader {
   #win: Buffer = Buffer.alloc(0);
   #winStart = 0;
   #winLen = 0;
-  /** A slice of #win was handed to the visitor: the next refill must not overwrite it. */
-  #shared = false;
+  /** Reused for payload reads longer than the window (data()). */
+  #direct: Buffer | undefined;
   #ahead = MIN_READ_AHEAD * 4;
   /** Running mean of the distance between the blocks asked for (header spacing). */
   #spacing = MIN_READ_AHEAD * 4;
@@ -106,10 +106,8 @@ class RegionReader {
   /** Refills the window at `off` with at least `n` bytes (and read-ahead, within the region). */
   #refill(off: number, n: number): void {
     const want = Math.min(Math.max(n, this.#ahead), this.end - off);
-    if (this.#shared || this.#win.length < want) {
-      this.#win = Buffer.allocUnsafe(Math.max(want, this.#ahead));
-      this.#shared = false;
-    }
+    // Reused: visitors copy what they keep of a data chunk (TarVisitor.data).
+    if (this.#win.length < want) this.#win = Buffer.allocUnsafe(Math.max(want, this.#ahead));
     this.#winStart = off;
     this.#winLen = 0;
     this.#readFully(this.#win, want, off);
@@ -148,13 +146,13 @@ class RegionReader {
     return [buf, 0];
   }
 
-  /** A piece (1..n bytes) of [off, off + n) that the caller may keep. */
+  /** A piece (1..n bytes) of [off, off + n), valid until the next read (TarVisitor.data). */
   data(off: number, n: number): Buffer {
     const winEnd = this.#winStart + this.#winLen;
     if (!(off >= this.#winStart && off < winEnd)) {
       if (n > this.#ahead) {
         const len = Math.min(n, MAX_DIRECT_READ);
-        const buf = Buffer.allocUnsafe(len);
+        const buf = (this.#direct ??= Buffer.allocUnsafe(MAX_DIRECT_READ)).subarray(0, len);
         this.#readFully(buf, len, off);
         return buf;
       }
@@ -163,7 +161,6 @@ class RegionReader {
     }
     const start = off - this.#winStart;
     const stop = Math.min(off + n, this.#winStart + this.#winLen) - this.#winStart;
-    this.#shared = true;
     return this.#win.subarray(start, stop);
   }
 }

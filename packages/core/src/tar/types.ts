@@ -36,7 +36,11 @@ export type ByteRange = readonly [number, number];
  */
 export interface TarVisitor {
   entry(header: TarEntryHeader): readonly ByteRange[] | null | Promise<readonly ByteRange[] | null>;
-  /** Bytes of a wanted range, in order; `offset` is relative to the payload start. */
+  /**
+   * Bytes of a wanted range, in order; `offset` is relative to the payload start. `chunk` is
+   * borrowed: valid during the call and until its returned promise settles, then reused by the
+   * walker (its read window, or the input's buffer: fd-reader.ts). Copy what you keep.
+   */
   data?(offset: number, chunk: Buffer): void | Promise<void>;
   /** Called after the last wanted byte of the current entry (also when nothing was wanted). */
   entryEnd?(header: TarEntryHeader): void | Promise<void>;
