@@ -392,12 +392,7 @@ export function applyOverlay(layers: ReadonlyArray<EntryTable | readonly Scanned
 }
 
 /** applyOverlay in steps (steps.ts): pauses every few hundred entries, and inside large hides. */
-export function* overlaySteps(
-  layers: readonly EntryTable[],
-  observer?: OverlayObserver,
-  /** Tests only: find every parent by a walk from the root (the reference for the cached walk). */
-  walkFromRoot = false,
-): Steps<OverlayResult> {
+export function* overlaySteps(layers: readonly EntryTable[], observer?: OverlayObserver): Steps<OverlayResult> {
   const attrs = new FileAttrs();
   const root = newDir('', undefined, new LayerRef(-1, undefined, attrs));
   const hidden: HiddenFile[] = [];
@@ -474,7 +469,7 @@ export function* overlaySteps(
       if (name.startsWith(WHITEOUT_PREFIX)) continue; // whiteouts and opaque markers, applied above
       if (code === FILE_TYPE_CODE) stats[li]!.contentBytes += t.sizes[ei]!;
       let dir: FsNode = root;
-      if (cachedDir !== undefined && dirPath === cachedSrc && !walkFromRoot) {
+      if (cachedDir !== undefined && dirPath === cachedSrc) {
         dir = cachedDir; // the common case: the same directory as the last entry
       } else {
         // Entries of a directory are usually consecutive in a tar, and consecutive entries share
@@ -485,7 +480,7 @@ export function* overlaySteps(
         // always live.
         const slash = dirPath === '' ? -1 : dirPath.length;
         let from = 0;
-        if (cachedDir !== undefined && !walkFromRoot) {
+        if (cachedDir !== undefined) {
           const prev = cachedSrc;
           const plen = prev.length;
           const lim = Math.min(slash < 0 ? 0 : slash, plen);
