@@ -68,6 +68,33 @@ describe.runIf(ready)('stdin of a real process (read from descriptor 0 into a re
     expect(JSON.parse(rerendered.stdout)).toEqual(JSON.parse(fromFile.stdout));
   });
 
+  it('a regular file on stdin is read positionally from its start (the fast path), else from where its offset stands', () => {
+    const fromFile = spawnSync(process.execPath, [CLI, 'analyze', DIVE_TAR, '--json', '--include-files'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const redirected = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" analyze - --json --include-files < "${DIVE_TAR}"`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(redirected.stderr).toBe('');
+    expect(stripTime(redirected.stdout)).toEqual(stripTime(fromFile.stdout));
+    // the library's '-' takes the seekable path for such a stdin (what the CLI's report cannot show)
+    const CORE = join(ROOT, 'packages/core/dist/index.js');
+    const probe = `import { openDockerArchive } from ${JSON.stringify(CORE)}; const img = await openDockerArchive("-").load(); console.log(img.source.fastPath, img.layers.length)`;
+    const lib = spawnSync('bash', ['-c', `"${process.execPath}" --input-type=module -e '${probe}' < "${DIVE_TAR}"`], { encoding: 'utf8' });
+    expect(lib.stderr).toBe('');
+    expect(lib.stdout.trim()).toMatch(/^true \d+$/);
+    // a file whose offset is not 0 (7 bytes already read by someone else): the rest is the archive
+    const prefixed = join(tmp, 'prefixed.tar');
+    writeFileSync(prefixed, Buffer.concat([Buffer.from('junk!!\n'.slice(0, 7)), readFileSync(DIVE_TAR)]));
+    const after = spawnSync('bash', ['-c', `(dd bs=7 count=1 of=/dev/null status=none; "${process.execPath}" "${CLI}" analyze - --json --include-files) < "${prefixed}"`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(after.stderr).toBe('');
+    expect(stripTime(after.stdout)).toEqual(stripTime(fromFile.stdout));
+    const libAfter = spawnSync('bash', ['-c', `(dd bs=7 count=1 of=/dev/null status=none; "${process.execPath}" --input-type=module -e '${probe}') < "${prefixed}"`], { encoding: 'utf8' });
+    expect(libAfter.stdout.trim()).toMatch(/^false \d+$/);
+    // a saved report on stdin, as a file
+    const saved = join(tmp, 'saved-as-file.json');
+    writeFileSync(saved, fromFile.stdout);
+    const rerendered = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" analyze - --json --include-files < "${saved}"`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(rerendered.status).toBe(0);
+    expect(JSON.parse(rerendered.stdout)).toEqual(JSON.parse(fromFile.stdout));
+  });
+
   it('a terminal on stdin is refused without reading it', () => {
     const r = spawnSync('script', ['-qec', `"${process.execPath}" "${CLI}" analyze -`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
     if (r.error) return; // no `script` (util-linux) here: the in-process test above covers the message

@@ -4,7 +4,7 @@
  */
 export { analyzeImage, buildReport, type AnalyzeOptions } from './analyze.js';
 export { openDockerArchive, type ArchiveInput } from './sources/docker-archive.js';
-export { fdChunks } from './sources/fd-reader.js';
+export { fdChunks, seekablePath } from './sources/fd-reader.js';
 export { ImgsizeError, isImgsizeError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { WARNING_CODES, formatWarning, type WarningCode, type ImgsizeWarning } from './warnings.js';
 export { DEFAULT_LIMITS, LIMIT_NAMES, resolveLimits, type Limits } from './limits.js';

@@ -9,8 +9,10 @@ import {
   dockerfileBaseHint,
   ImgsizeError,
   looksLikeJson,
+  openDockerArchive,
   openSource,
   parseSavedReport,
+  seekablePath,
   type ImageSource,
   type LoadedImage,
   type LayerCache,
@@ -152,6 +154,13 @@ export interface ReportInputOptions {
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
 export async function loadReportInput(ref: string, ctx: CommandContext, o: ReportInputOptions): Promise<ReportInput> {
   if (isStdinRef(ref)) {
+    // A regular file on stdin (`- < image.tar`) is read like the file: positionally, the fast path.
+    const path = ctx.stdinFd === undefined ? undefined : seekablePath(ctx.stdinFd);
+    if (path !== undefined) {
+      const head = await readHead(path);
+      if (head && looksLikeJson(head)) return { report: parseSavedReport(await readTextFile(path, 'report on stdin'), 'stdin'), origin: 'saved-report' };
+      return { report: await analyzeSource(openDockerArchive(path, { name: 'stdin' }), ctx, o), origin: 'analyzed' };
+    }
     const { head, rest } = await peek(stdinBytes(ctx));
     if (looksLikeJson(head)) {
       const chunks: Buffer[] = [];

@@ -16,7 +16,7 @@ import { sniff } from '../codec.js';
 import { joinArchive } from './archive-join.js';
 import { readSeekable } from './archive-seekable.js';
 import { readStream } from './archive-stream.js';
-import { fdChunks } from './fd-reader.js';
+import { fdChunks, seekablePath } from './fd-reader.js';
 
 /**
  * What the user handed us: a file path, `-` for stdin, or a byte stream. A stream may reuse a
@@ -40,9 +40,11 @@ export function openDockerArchive(input: ArchiveInput, opts: { name?: string } =
 async function loadArchive(input: ArchiveInput, description: string, options: LoadOptions): Promise<LoadedImage> {
   try {
     const limits = resolveLimits(options.limits);
-    if (typeof input === 'string' && input !== '-') return await loadFile(input, description, options, limits);
-    const stream = typeof input === 'string' ? fdChunks(0, () => process.stdin, options.signal) : input;
-    return await loadFromStream(inputErrors(stream as AsyncIterable<Buffer>), description, options, limits, undefined);
+    if (typeof input !== 'string') return await loadFromStream(inputErrors(input as AsyncIterable<Buffer>), description, options, limits, undefined);
+    // stdin: a regular file read from its start (`- < image.tar`) is read like one, positionally.
+    const path = input === '-' ? seekablePath(0) : input;
+    if (path !== undefined) return await loadFile(path, description, options, limits);
+    return await loadFromStream(inputErrors(fdChunks(0, () => process.stdin, options.signal)), description, options, limits, undefined);
   } catch (e) {
     throw withContext(e, `reading ${description}`);
   }

@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fdChunks } from './fd-reader.js';
+import { fdChunks, seekablePath } from './fd-reader.js';
 
 let dir: string;
 beforeAll(() => {
@@ -107,4 +107,36 @@ it('stops at the abort signal between reads', async () => {
   }
   await done.catch(() => undefined); // the writer may see EPIPE once the reader has gone
   expect(n).toBeLessThan(parts.length * 65_536);
+});
+
+it('seekablePath: a regular file at offset 0 reopens by path; a moved offset, a FIFO or a device does not', () => {
+  const file = join(dir, 'plain');
+  writeFileSync(file, 'abcdef');
+  const fd = openSync(file, 'r');
+  try {
+    const path = seekablePath(fd);
+    if (process.platform !== 'linux') {
+      expect(path).toBeUndefined();
+      return;
+    }
+    expect(path).toBe(`/proc/self/fd/${fd}`);
+    readSync(fd, Buffer.alloc(2), 0, 2, null); // the offset is now 2: positional reads from 0 would be wrong
+    expect(seekablePath(fd)).toBeUndefined();
+  } finally {
+    closeSync(fd);
+  }
+  const dev = openSync('/dev/null', 'r');
+  try {
+    expect(seekablePath(dev)).toBeUndefined();
+  } finally {
+    closeSync(dev);
+  }
+  const fifo = join(dir, 'fifo-seek');
+  execFileSync('mkfifo', [fifo]);
+  const rw = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  try {
+    expect(seekablePath(rw)).toBeUndefined();
+  } finally {
+    closeSync(rw);
+  }
 });
