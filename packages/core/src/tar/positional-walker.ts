@@ -26,7 +26,7 @@ import {
 import { checkRanges, isThenable } from './ranges.js';
 import { Yielder } from './yielder.js';
 import type { TarWalkOptions } from './stream-walker.js';
-import type { TarVisitor, TarWalkResult } from './types.js';
+import type { ByteRange, TarEntryHeader, TarVisitor, TarWalkResult } from './types.js';
 
 /*
  * Read-ahead follows the spacing of recent headers. A `pread` costs about as much as copying
@@ -165,6 +165,151 @@ class RegionReader {
   }
 }
 
+/** Where a RegionWalk stands. */
+const AT_HEADER = 0;
+/** visitor.entry returned a promise; its ranges arrive in `#wanted`. */
+const AT_WANTED = 1;
+/** Delivering the wanted ranges' payload. */
+const AT_RANGES = 2;
+/** visitor.entryEnd was called; the entry's padding is checked next. */
+const AT_ENTRY_END = 3;
+
+/**
+ * The walk proper, synchronous: `run()` goes on until the archive ends (it returns undefined and
+ * `result` is set) or until something must be waited for (it returns that: a visitor's promise or
+ * a yield to the event loop), and resumes where it stood on the next call. Keeping the awaits in
+ * the small async driver (walkTarRegion) keeps this loop out of async-function machinery: V8
+ * optimizes it as one plain function, and re-optimizing it after a deopt (a new visitor, a rare
+ * branch taken for the first time) costs a fraction of what the whole async function did
+ * (BENCHMARKS.md §4).
+ */
+class RegionWalk {
+  readonly #r: RegionReader;
+  readonly #state: TarHeaderState;
+  readonly #visitor: TarVisitor;
+  readonly #yielder: Yielder;
+  readonly #hasData: boolean;
+  #phase = AT_HEADER;
+  #off = 0;
+  // The entry in progress.
+  #h: TarEntryHeader | undefined;
+  #payload = 0;
+  #size = 0;
+  #wanted: readonly ByteRange[] | null | undefined;
+  #ranges: readonly ByteRange[] = [];
+  #ri = 0;
+  #cur = 0;
+  result: TarWalkResult | undefined;
+  /** Offset just past the end-of-archive marker, once reached. */
+  endOffset = 0;
+
+  constructor(r: RegionReader, state: TarHeaderState, visitor: TarVisitor, yielder: Yielder) {
+    this.#r = r;
+    this.#state = state;
+    this.#visitor = visitor;
+    this.#yielder = yielder;
+    this.#hasData = visitor.data !== undefined;
+  }
+
+  run(): PromiseLike<unknown> | undefined {
+    const r = this.#r;
+    const state = this.#state;
+    for (;;) {
+      switch (this.#phase) {
+        case AT_HEADER: {
+          if (this.#yielder.due()) return this.#yielder.yield(this.#off);
+          const off = this.#off;
+          if (off + BLOCK_SIZE > r.end) {
+            if (off < r.end) throw truncatedError('header', off);
+            if (off === 0) throw truncatedError('empty', 0);
+            if (state.afterZeroBlock) throw truncatedError('zero', off - BLOCK_SIZE);
+            throw truncatedError('marker', off);
+          }
+          const [buf, boff] = r.block(off);
+          const res = state.block(buf, boff, off);
+          this.#off = off + BLOCK_SIZE;
+          if (res === BLOCK_ENTRY) {
+            const h = state.entry!;
+            this.#h = h;
+            this.#payload = this.#off;
+            // Framing follows the bytes stored (a sparse file's `size` is its logical size).
+            this.#size = h.dataSize ?? h.size;
+            const wanted = this.#visitor.entry(h);
+            if (isThenable(wanted)) {
+              this.#phase = AT_WANTED;
+              return wanted.then((v) => {
+                this.#wanted = v;
+              });
+            }
+            this.#startRanges(wanted);
+          } else if (res === BLOCK_META) {
+            const size = state.metaSize;
+            if (this.#off + size > r.end) throw truncatedError('meta', off);
+            const [mbuf, moff] = r.bytes(this.#off, size);
+            state.meta(mbuf.subarray(moff, moff + size));
+            this.#off += padded(size);
+            if (this.#off > r.end) throw truncatedError('padding', r.end);
+          } else if (res === BLOCK_END) {
+            let pos = this.#off;
+            while (state.trailingWanted > 0 && pos < r.end) {
+              const n = Math.min(state.trailingWanted, r.end - pos);
+              const [tbuf, toff] = r.bytes(pos, n);
+              state.trailing(tbuf, toff, toff + n);
+              pos += n;
+            }
+            this.endOffset = this.#off;
+            this.result = { entries: state.entries, tarBytes: state.tarBytes, warnings: state.warnings.slice() };
+            return undefined;
+          }
+          break;
+        }
+        case AT_WANTED:
+          this.#startRanges(this.#wanted);
+          this.#wanted = undefined;
+          break;
+        case AT_RANGES: {
+          const ranges = this.#ranges;
+          const payload = this.#payload;
+          while (this.#ri < ranges.length) {
+            const stop = payload + ranges[this.#ri]![1];
+            const avail = Math.min(stop, r.end);
+            while (this.#cur < avail) {
+              if (this.#yielder.due()) return this.#yielder.yield(this.#cur);
+              const piece = r.data(this.#cur, avail - this.#cur);
+              const p = this.#visitor.data!(this.#cur - payload, piece);
+              this.#cur += piece.length;
+              if (isThenable(p)) return p;
+            }
+            if (stop > r.end) throw truncatedError('payload', r.end, this.#h!.name);
+            this.#ri++;
+            if (this.#ri < ranges.length) this.#cur = payload + ranges[this.#ri]![0];
+          }
+          this.#phase = AT_ENTRY_END;
+          const p = this.#visitor.entryEnd?.(this.#h!);
+          if (isThenable(p)) return p;
+          break;
+        }
+        case AT_ENTRY_END: {
+          const end = this.#payload + padded(this.#size);
+          if (end > r.end) throw truncatedError(r.end < this.#payload + this.#size ? 'payload' : 'padding', r.end, this.#h!.name);
+          this.#off = end;
+          this.#h = undefined;
+          this.#phase = AT_HEADER;
+          break;
+        }
+      }
+    }
+  }
+
+  #startRanges(wanted: readonly ByteRange[] | null | undefined): void {
+    const checked = checkRanges(wanted, this.#h!.name, this.#size);
+    this.#ranges = this.#hasData ? checked : [];
+    this.#ri = 0;
+    this.#cur = this.#ranges.length > 0 ? this.#payload + this.#ranges[0]![0] : 0;
+    this.#phase = AT_RANGES;
+  }
+}
+
 /**
  * Walks the tar stream stored at [start, start + length) of `fh`. Offsets reported to the visitor
  * and in errors are relative to `start`. Rejects E_TRUNCATED when the region (or the file) ends
@@ -185,67 +330,19 @@ export async function walkTarRegion(
   const state = new TarHeaderState(resolveLimits(options.limits));
   const r = new RegionReader(fh, start, length, options.pread);
   r.clampToFile(await fh.stat());
-  const hasData = visitor.data !== undefined;
-  const yielder = new Yielder(signal, options.onProgress);
-  let off = 0;
+  throwIfAborted(signal);
+  const walk = new RegionWalk(r, state, visitor, new Yielder(signal, options.onProgress));
+  // The signal is checked after every wait (the yielder's too), not per header: it can only fire
+  // while the walk waits.
   for (;;) {
+    const wait = walk.run();
+    if (wait === undefined) {
+      // Each walk has its own progress callback: called here, not in run(), whose optimized code
+      // would be specialized on the first walk's callback and thrown away at the next.
+      options.onProgress?.(walk.endOffset);
+      return walk.result!;
+    }
+    await wait;
     throwIfAborted(signal);
-    if (yielder.due()) await yielder.yield(off);
-    if (off + BLOCK_SIZE > r.end) {
-      if (off < r.end) throw truncatedError('header', off);
-      if (off === 0) throw truncatedError('empty', 0);
-      if (state.afterZeroBlock) throw truncatedError('zero', off - BLOCK_SIZE);
-      throw truncatedError('marker', off);
-    }
-    const [buf, boff] = r.block(off);
-    const res = state.block(buf, boff, off);
-    off += BLOCK_SIZE;
-    if (res === BLOCK_ENTRY) {
-      const h = state.entry!;
-      const name = h.name;
-      const payload = off;
-      // Framing follows the bytes stored (a sparse file's `size` is its logical size).
-      const size = h.dataSize ?? h.size;
-      let wanted = visitor.entry(h);
-      if (isThenable(wanted)) wanted = await wanted;
-      throwIfAborted(signal);
-      const checked = checkRanges(wanted, name, size);
-      const ranges = hasData ? checked : [];
-      for (const [a, b] of ranges) {
-        let cur = payload + a;
-        const stop = payload + b;
-        const avail = Math.min(stop, r.end);
-        while (cur < avail) {
-          throwIfAborted(signal);
-          if (yielder.due()) await yielder.yield(cur);
-          const piece = r.data(cur, avail - cur);
-          const p = visitor.data!(cur - payload, piece);
-          if (isThenable(p)) await p;
-          cur += piece.length;
-        }
-        if (stop > r.end) throw truncatedError('payload', r.end, name);
-      }
-      const p = visitor.entryEnd?.(h);
-      if (isThenable(p)) await p;
-      off = payload + padded(size);
-      if (off > r.end) throw truncatedError(r.end < payload + size ? 'payload' : 'padding', r.end, name);
-    } else if (res === BLOCK_META) {
-      const size = state.metaSize;
-      if (off + size > r.end) throw truncatedError('meta', off - BLOCK_SIZE);
-      const [mbuf, moff] = r.bytes(off, size);
-      state.meta(mbuf.subarray(moff, moff + size));
-      off += padded(size);
-      if (off > r.end) throw truncatedError('padding', r.end);
-    } else if (res === BLOCK_END) {
-      options.onProgress?.(off);
-      let pos = off;
-      while (state.trailingWanted > 0 && pos < r.end) {
-        const n = Math.min(state.trailingWanted, r.end - pos);
-        const [tbuf, toff] = r.bytes(pos, n);
-        state.trailing(tbuf, toff, toff + n);
-        pos += n;
-      }
-      return { entries: state.entries, tarBytes: state.tarBytes, warnings: state.warnings.slice() };
-    }
   }
 }

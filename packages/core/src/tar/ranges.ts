@@ -7,7 +7,10 @@ const NONE: readonly ByteRange[] = [];
 
 /** True for promises and other thenables (the visitor may return either). */
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+  // Arrays (the usual answer of `entry`) are ruled out by instance type, whatever their elements
+  // kind: reading `.then` off each array map made this check polymorphic in the walkers' loops.
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  return typeof (v as { then?: unknown }).then === 'function';
 }
 
 /**
