@@ -191,8 +191,9 @@ class RegionWalk {
   readonly #hasData: boolean;
   #phase = AT_HEADER;
   #off = 0;
-  // The entry in progress.
+  // The entry in progress (its name as read: the visitor may modify its header object).
   #h: TarEntryHeader | undefined;
+  #name = '';
   #payload = 0;
   #size = 0;
   #wanted: readonly ByteRange[] | null | undefined;
@@ -231,6 +232,7 @@ class RegionWalk {
           if (res === BLOCK_ENTRY) {
             const h = state.entry!;
             this.#h = h;
+            this.#name = h.name;
             this.#payload = this.#off;
             // Framing follows the bytes stored (a sparse file's `size` is its logical size).
             this.#size = h.dataSize ?? h.size;
@@ -280,7 +282,7 @@ class RegionWalk {
               this.#cur += piece.length;
               if (isThenable(p)) return p;
             }
-            if (stop > r.end) throw truncatedError('payload', r.end, this.#h!.name);
+            if (stop > r.end) throw truncatedError('payload', r.end, this.#name);
             this.#ri++;
             if (this.#ri < ranges.length) this.#cur = payload + ranges[this.#ri]![0];
           }
@@ -291,7 +293,7 @@ class RegionWalk {
         }
         case AT_ENTRY_END: {
           const end = this.#payload + padded(this.#size);
-          if (end > r.end) throw truncatedError(r.end < this.#payload + this.#size ? 'payload' : 'padding', r.end, this.#h!.name);
+          if (end > r.end) throw truncatedError(r.end < this.#payload + this.#size ? 'payload' : 'padding', r.end, this.#name);
           this.#off = end;
           this.#h = undefined;
           this.#phase = AT_HEADER;
@@ -302,7 +304,7 @@ class RegionWalk {
   }
 
   #startRanges(wanted: readonly ByteRange[] | null | undefined): void {
-    const checked = checkRanges(wanted, this.#h!.name, this.#size);
+    const checked = checkRanges(wanted, this.#name, this.#size);
     this.#ranges = this.#hasData ? checked : [];
     this.#ri = 0;
     this.#cur = this.#ranges.length > 0 ? this.#payload + this.#ranges[0]![0] : 0;
