@@ -153,25 +153,24 @@ export interface ReportInputOptions {
 
 /** Reads `ref` as a saved analyze report when its content is JSON, else analyses it as an image source. */
 export async function loadReportInput(ref: string, ctx: CommandContext, o: ReportInputOptions): Promise<ReportInput> {
-  if (isStdinRef(ref)) {
-    // A regular file on stdin (`- < image.tar`) is read like the file: positionally, the fast path.
-    const path = ctx.stdinFd === undefined ? undefined : seekablePath(ctx.stdinFd);
-    if (path !== undefined) {
-      const head = await readHead(path);
-      if (head && looksLikeJson(head)) return { report: parseSavedReport(await readTextFile(path, 'report on stdin'), 'stdin'), origin: 'saved-report' };
-      return { report: await analyzeSource(openDockerArchive(path, { name: 'stdin' }), ctx, o), origin: 'analyzed' };
-    }
-    const { head, rest } = await peek(stdinBytes(ctx));
-    if (looksLikeJson(head)) {
-      const chunks: Buffer[] = [];
-      for await (const c of rest) chunks.push(Buffer.from(c));
-      return { report: parseSavedReport(Buffer.concat(chunks).toString('utf8'), 'stdin'), origin: 'saved-report' };
-    }
-    return { report: await analyzeSource(openSource('-', { ...o.sourceOptions, stdin: rest }), ctx, o), origin: 'analyzed' };
+  if (!isStdinRef(ref)) return loadFileInput(ref, { name: ref, what: 'report' }, () => openInput(ref, ctx, o.sourceOptions), ctx, o);
+  // A regular file on stdin (`- < image.tar`) is read like the file: positionally, the fast path.
+  const path = ctx.stdinFd === undefined ? undefined : seekablePath(ctx.stdinFd);
+  if (path !== undefined) return loadFileInput(path, { name: 'stdin', what: 'report on stdin' }, () => openDockerArchive(path, { name: 'stdin' }), ctx, o);
+  const { head, rest } = await peek(stdinBytes(ctx));
+  if (looksLikeJson(head)) {
+    const chunks: Buffer[] = [];
+    for await (const c of rest) chunks.push(Buffer.from(c));
+    return { report: parseSavedReport(Buffer.concat(chunks).toString('utf8'), 'stdin'), origin: 'saved-report' };
   }
-  const head = await readHead(ref);
-  if (head && looksLikeJson(head)) return { report: parseSavedReport(await readTextFile(ref, 'report'), ref), origin: 'saved-report' };
-  return { report: await analyzeSource(openInput(ref, ctx, o.sourceOptions), ctx, o), origin: 'analyzed' };
+  return { report: await analyzeSource(openSource('-', { ...o.sourceOptions, stdin: rest }), ctx, o), origin: 'analyzed' };
+}
+
+/** A file (or what stdin redirects from): a saved report when it starts like JSON, else the source `open` makes. */
+async function loadFileInput(path: string, label: { name: string; what: string }, open: () => ImageSource, ctx: CommandContext, o: ReportInputOptions): Promise<ReportInput> {
+  const head = await readHead(path);
+  if (head && looksLikeJson(head)) return { report: parseSavedReport(await readTextFile(path, label.what), label.name), origin: 'saved-report' };
+  return { report: await analyzeSource(open(), ctx, o), origin: 'analyzed' };
 }
 
 /** Analyses a source with progress on stderr; `includeFiles` adds the per-path rows in the same pass. */
